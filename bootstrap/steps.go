@@ -1,0 +1,526 @@
+package bootstrap
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"os/exec"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/Masterminds/semver/v3"
+	"github.com/docker/docker/api/types/container"
+	"github.com/docker/docker/api/types/filters"
+	"github.com/docker/docker/api/types/image"
+	"github.com/docker/docker/api/types/network"
+	"github.com/docker/docker/api/types/registry"
+	"github.com/docker/docker/api/types/volume"
+	"github.com/docker/docker/client"
+	"github.com/google/go-containerregistry/pkg/authn"
+	"github.com/google/go-containerregistry/pkg/name"
+
+	"setup/checks"
+	"setup/internal/engine"
+	"setup/internal/problem"
+	"setup/internal/progress"
+	"setup/internal/shortcut"
+	"setup/internal/state"
+	"setup/internal/tags"
+)
+
+// check runs the prerequisite checks and stops on a failed one.
+func (r *run) check(ctx context.Context) error {
+	results, err := r.checks(ctx)
+	if err != nil {
+		return err
+	}
+	for _, res := range results {
+		if res.Status == checks.Warn {
+			r.opts.Report.Printf("warning: %s: %s", res.Name, res.Evidence)
+		}
+	}
+	return checks.Failed(results)
+}
+
+// checks finds the engine endpoint and runs the checks against it.
+func (r *run) checks(ctx context.Context) ([]checks.Result, error) {
+	h := r.opts.Host
+	ep, err := engine.FindEndpoint(r.engineEnv())
+	if err != nil {
+		return nil, err
+	}
+	r.endpoint = ep
+
+	in := checks.Input{
+		Manifest: r.m,
+		GOOS:     h.GOOS,
+		GOARCH:   h.GOARCH,
+		Endpoint: ep,
+		System:   h.System,
+		OwnPorts: map[int]string{},
+	}
+	// With an engine already answering, measure where it keeps its data
+	// and which ports our own containers hold.
+	if c, err := engine.NewClient(ep); err == nil {
+		pctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+		if _, err := c.Ping(pctx); err == nil {
+			r.docker = c
+			if info, err := c.Info(pctx); err == nil {
+				in.DataDir = info.DockerRootDir
+			}
+			in.OwnPorts = r.ownPorts(pctx)
+		} else {
+			c.Close()
+		}
+		cancel()
+	}
+	return checks.Run(ctx, in), nil
+}
+
+func (r *run) engineEnv() engine.Env {
+	h := r.opts.Host
+	return engine.Env{GOOS: h.GOOS, Getenv: h.Getenv, Home: h.Home}
+}
+
+// ownPorts maps the host ports held by this product's containers to the
+// container's name.
+func (r *run) ownPorts(ctx context.Context) map[int]string {
+	own := map[int]string{}
+	list, err := r.ourContainers(ctx)
+	if err != nil {
+		return own
+	}
+	for _, c := range list {
+		for _, p := range c.Ports {
+			if p.PublicPort != 0 && c.State == "running" {
+				own[int(p.PublicPort)] = strings.TrimPrefix(c.Names[0], "/")
+			}
+		}
+	}
+	return own
+}
+
+func (r *run) ourContainers(ctx context.Context) ([]container.Summary, error) {
+	return r.docker.ContainerList(ctx, container.ListOptions{
+		All:     true,
+		Filters: filters.NewArgs(filters.Arg("label", LabelProduct+"="+r.m.Product.ID)),
+	})
+}
+
+// connect reaches the engine, installing and starting Docker Engine on
+// Linux when it is missing and setup may do so, and checks its version.
+func (r *run) connect(ctx context.Context) error {
+	h := r.opts.Host
+	if r.endpoint.Host == "" {
+		ep, err := engine.FindEndpoint(r.engineEnv())
+		if err != nil {
+			return err
+		}
+		r.endpoint = ep
+	}
+	if r.docker == nil {
+		c, err := engine.NewClient(r.endpoint)
+		if err != nil {
+			return err
+		}
+		r.docker = c
+	}
+
+	installed := engine.Installed(h.GOOS, exec.LookPath)
+	v, err := engine.Check(ctx, r.docker, r.endpoint, h.GOOS, r.m.Runtime.Engine, installed)
+	var p *problem.Error
+	if err != nil && errors.As(err, &p) && r.mayProvision() && !strings.Contains(p.What, "too old") &&
+		!strings.Contains(p.What, "permission") {
+		if err := r.provision(ctx, installed); err != nil {
+			return err
+		}
+		v, err = engine.Check(ctx, r.docker, r.endpoint, h.GOOS, r.m.Runtime.Engine, true)
+	}
+	if err != nil {
+		return err
+	}
+	r.opts.Report.Printf("engine %s (API %s, %s/%s) at %s", v.Version, v.APIVersion, v.OS, v.Arch, r.endpoint.Host)
+	return nil
+}
+
+// mayProvision tells whether setup installs and starts the engine itself:
+// on Linux, as root, for the platform's default socket.
+func (r *run) mayProvision() bool {
+	h := r.opts.Host
+	return h.GOOS == "linux" && h.System && r.endpoint.Host == engine.DefaultHost("linux")
+}
+
+func (r *run) provision(ctx context.Context, installed bool) error {
+	if !installed {
+		release, err := os.ReadFile("/etc/os-release")
+		if err != nil {
+			return problem.Wrap(problem.Engine, err, "this Linux distribution cannot be identified",
+				"install Docker Engine with your distribution's package manager, then run setup again")
+		}
+		d := engine.ParseOSRelease(string(release))
+		plan, err := engine.InstallPlan(d)
+		if err != nil {
+			return err
+		}
+		for _, c := range plan {
+			r.opts.Report.Printf("installing Docker Engine: %s", c)
+			if err := engine.Run(ctx, c); err != nil {
+				return err
+			}
+		}
+	}
+
+	logFile := "/var/log/setup-dockerd.log"
+	start := engine.StartPlan(engine.SystemdRunning(), logFile)
+	r.opts.Report.Printf("starting the engine: %s", start)
+	if err := engine.StartDaemon(ctx, start, logFile); err != nil {
+		return problem.Wrap(problem.Engine, err, "starting the container engine",
+			"start it by hand ('sudo systemctl start docker' or 'sudo dockerd') and run setup again")
+	}
+	err := engine.WaitReady(ctx, 60*time.Second, func(ctx context.Context) error {
+		_, err := r.docker.Ping(ctx)
+		return err
+	})
+	if err != nil {
+		return problem.Wrap(problem.Engine, err, "the container engine did not answer within 60 s of starting",
+			"see "+logFile+" for why it did not start")
+	}
+	return nil
+}
+
+// resolve chooses each service's tag and digest. An install keeps the
+// versions already installed while they satisfy the manifest; an upgrade
+// asks the registry again, staying in the installed major version.
+func (r *run) resolve(ctx context.Context) error {
+	resolver := r.opts.Resolver
+	if resolver == nil {
+		resolver = tags.NewResolver()
+	}
+	r.resolved = map[string]tags.Resolved{}
+
+	var (
+		mu   sync.Mutex
+		wg   sync.WaitGroup
+		errs = make([]error, len(r.m.StartOrder()))
+	)
+	for i, svcName := range r.m.StartOrder() {
+		svc := r.m.Services[svcName]
+		rule := tags.Rule{Constraint: svc.Version, Variant: svc.Variant, Prerelease: svc.Prerelease}
+		prev, installed := r.next.Services[svcName]
+		if installed && prev.Repository == svc.Image && !r.upgrade {
+			if _, err := tags.Select([]string{prev.Tag}, rule); err == nil {
+				r.resolved[svcName] = tags.Resolved{Repository: prev.Repository, Tag: prev.Tag, Digest: prev.Digest}
+				continue
+			}
+		}
+		if installed && prev.Repository == svc.Image && r.upgrade && !r.opts.AllowMajor {
+			major := prev.Major
+			rule.Major = &major
+		}
+
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			res, err := resolver.Resolve(ctx, svc.Image, rule)
+			if err != nil {
+				errs[i] = fmt.Errorf("resolving %s: %w", svcName, err)
+				return
+			}
+			mu.Lock()
+			r.resolved[svcName] = res
+			mu.Unlock()
+		}()
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return err
+	}
+
+	for _, svcName := range r.m.StartOrder() {
+		res := r.resolved[svcName]
+		note := ""
+		if prev, ok := r.next.Services[svcName]; ok && prev.Digest != res.Digest {
+			note = " (installed: " + prev.Tag + ")"
+		}
+		r.opts.Report.Printf("%s: %s:%s%s", svcName, res.Repository, res.Tag, note)
+	}
+	return nil
+}
+
+// majorOf reads the major version of a chosen tag.
+func majorOf(tag, variant string) uint64 {
+	core := strings.TrimPrefix(tag, "v")
+	if variant != "" {
+		core = strings.TrimSuffix(core, "-"+variant)
+	}
+	v, err := semver.NewVersion(core)
+	if err != nil {
+		return 0
+	}
+	return v.Major()
+}
+
+// pull fetches, concurrently, every image the engine does not have yet.
+func (r *run) pull(ctx context.Context) error {
+	var wg sync.WaitGroup
+	order := r.m.StartOrder()
+	errs := make([]error, len(order))
+	pulled := map[string]bool{}
+	for i, svcName := range order {
+		res := r.resolved[svcName]
+		ref := res.Repository + "@" + res.Digest
+		if pulled[ref] {
+			continue
+		}
+		pulled[ref] = true
+		if _, err := r.docker.ImageInspect(ctx, ref); err == nil {
+			continue
+		} else if !client.IsErrNotFound(err) {
+			return engine.Diagnose(r.opts.Host.GOOS, r.endpoint, err, true)
+		}
+
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			errs[i] = r.pullOne(ctx, res)
+		}()
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return err
+	}
+
+	// Name each image by its tag too, for people reading 'docker images'.
+	for _, svcName := range order {
+		res := r.resolved[svcName]
+		if err := r.docker.ImageTag(ctx, res.Repository+"@"+res.Digest, res.Repository+":"+res.Tag); err != nil {
+			return fmt.Errorf("tagging %s: %w", res.Repository, err)
+		}
+	}
+	return nil
+}
+
+func (r *run) pullOne(ctx context.Context, res tags.Resolved) error {
+	display := shortName(res.Repository) + ":" + res.Tag
+	ref := res.Repository + "@" + res.Digest
+	rc, err := r.docker.ImagePull(ctx, ref, image.PullOptions{RegistryAuth: registryAuth(res.Repository)})
+	if err != nil {
+		err = progress.Classify(err.Error())
+		r.opts.Report.PullDone(display, err)
+		return fmt.Errorf("pulling %s: %w", display, err)
+	}
+	defer rc.Close()
+	err = progress.ReadPull(rc, display, r.opts.Report.Pull)
+	r.opts.Report.PullDone(display, err)
+	if err != nil {
+		return fmt.Errorf("pulling %s: %w", display, err)
+	}
+	return nil
+}
+
+// shortName drops the registry from a repository for display.
+func shortName(repo string) string {
+	if i := strings.LastIndex(repo, "/"); i >= 0 {
+		return repo[i+1:]
+	}
+	return repo
+}
+
+// registryAuth encodes the credentials the docker config (and its
+// credential helpers) hold for repo's registry, for the engine to pull
+// with. Anonymous access gives an empty string.
+func registryAuth(repo string) string {
+	r, err := name.NewRepository(repo)
+	if err != nil {
+		return ""
+	}
+	a, err := authn.DefaultKeychain.Resolve(r)
+	if err != nil || a == authn.Anonymous {
+		return ""
+	}
+	cfg, err := a.Authorization()
+	if err != nil {
+		return ""
+	}
+	encoded, err := registry.EncodeAuthConfig(registry.AuthConfig{
+		Username:      cfg.Username,
+		Password:      cfg.Password,
+		Auth:          cfg.Auth,
+		IdentityToken: cfg.IdentityToken,
+		RegistryToken: cfg.RegistryToken,
+		ServerAddress: r.RegistryStr(),
+	})
+	if err != nil {
+		return ""
+	}
+	return encoded
+}
+
+// prepare makes the product's network and volumes.
+func (r *run) prepare(ctx context.Context) error {
+	if err := r.ensureNetwork(ctx); err != nil {
+		return err
+	}
+	return r.ensureVolumes(ctx)
+}
+
+func (r *run) labels(service string) map[string]string {
+	l := map[string]string{LabelProduct: r.m.Product.ID}
+	if service != "" {
+		l[LabelService] = service
+	}
+	return l
+}
+
+func (r *run) ensureNetwork(ctx context.Context) error {
+	netName := networkName(r.m.Product.ID)
+	list, err := r.docker.NetworkList(ctx, network.ListOptions{
+		Filters: filters.NewArgs(filters.Arg("name", netName)),
+	})
+	if err != nil {
+		return fmt.Errorf("listing networks: %w", err)
+	}
+	for _, n := range list {
+		if n.Name != netName {
+			continue
+		}
+		if n.Labels[LabelProduct] != r.m.Product.ID {
+			return problem.New(problem.Failed,
+				fmt.Sprintf("a network named %q exists and was not made by setup for this product (id %s)", netName, shortID(n.ID)),
+				"remove or rename that network ('docker network rm "+netName+"'), or change product.id")
+		}
+		return nil
+	}
+	_, err = r.docker.NetworkCreate(ctx, netName, network.CreateOptions{
+		Driver: "bridge",
+		Labels: r.labels(""),
+	})
+	if err != nil {
+		return fmt.Errorf("creating network %s: %w", netName, err)
+	}
+	r.opts.Report.Printf("created network %s", netName)
+	return nil
+}
+
+func (r *run) ensureVolumes(ctx context.Context) error {
+	r.fresh = map[string]bool{}
+	list, err := r.docker.VolumeList(ctx, volume.ListOptions{
+		Filters: filters.NewArgs(filters.Arg("name", r.m.Product.ID+"_")),
+	})
+	if err != nil {
+		return fmt.Errorf("listing volumes: %w", err)
+	}
+	exists := map[string]bool{}
+	for _, v := range list.Volumes {
+		exists[v.Name] = true
+	}
+	for _, vol := range r.m.VolumeNames() {
+		full := volumeName(r.m.Product.ID, vol)
+		if exists[full] {
+			continue
+		}
+		_, err := r.docker.VolumeCreate(ctx, volume.CreateOptions{Name: full, Labels: r.labels("")})
+		if err != nil {
+			return fmt.Errorf("creating volume %s: %w", full, err)
+		}
+		r.fresh[vol] = true
+		r.opts.Report.Printf("created volume %s", full)
+	}
+	return nil
+}
+
+// services brings each service to running and healthy, in dependency
+// order, replacing those whose image or settings changed.
+func (r *run) services(ctx context.Context) error {
+	secrets, err := r.secrets()
+	if err != nil {
+		return err
+	}
+	for _, svcName := range r.m.StartOrder() {
+		spec, err := r.spec(svcName, secrets)
+		if err != nil {
+			return err
+		}
+		if err := r.ensure(ctx, spec); err != nil {
+			return err
+		}
+		res := r.resolved[svcName]
+		r.next.Services[svcName] = state.Service{
+			Repository: res.Repository,
+			Tag:        res.Tag,
+			Digest:     res.Digest,
+			Major:      majorOf(res.Tag, r.m.Services[svcName].Variant),
+		}
+		// Record each replaced service at once, so that a later failure
+		// leaves a state that matches what runs.
+		if r.upgrade {
+			if err := r.store.Save(r.next); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// secrets returns the generated value of every secret key the manifest
+// names.
+func (r *run) secrets() (map[string]string, error) {
+	var keys []string
+	for _, svcName := range r.m.StartOrder() {
+		for _, ref := range r.m.Services[svcName].SecretsOf() {
+			keys = append(keys, ref.Key)
+		}
+	}
+	if len(keys) == 0 {
+		return map[string]string{}, nil
+	}
+	return r.store.Secrets(keys)
+}
+
+// shortcuts writes a launcher for each shortcut of the manifest.
+func (r *run) shortcuts(ctx context.Context) error {
+	if len(r.m.Shortcuts) == 0 {
+		return nil
+	}
+	launchers := make([]shortcut.Launcher, 0, len(r.m.Shortcuts))
+	for _, sc := range r.m.Shortcuts {
+		launchers = append(launchers, shortcut.Launcher{
+			Product: r.m.Product.ID,
+			Name:    sc.Name,
+			Comment: "Open " + sc.Name + ", starting its services when needed",
+			Exec:    []string{r.opts.Host.Executable, "launch", "--manifest", r.manifestCopy(), sc.Name},
+		})
+	}
+	if err := r.saveManifest(); err != nil {
+		return err
+	}
+	paths, err := shortcut.Write(r.places(), launchers)
+	if err != nil {
+		return fmt.Errorf("writing shortcuts: %w", err)
+	}
+	r.next.Shortcuts = paths
+	return nil
+}
+
+func (r *run) places() shortcut.Places {
+	return shortcut.XDGPlaces(r.opts.Host.Getenv, r.opts.Host.Home)
+}
+
+func shortID(id string) string {
+	if len(id) > 12 {
+		return id[:12]
+	}
+	return id
+}
+
+// hostOf returns the host:port of a URL, for messages.
+func hostOf(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return raw
+	}
+	return u.Host
+}
