@@ -56,7 +56,7 @@ func Load(data []byte, source string) (*Manifest, error) {
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	dec.KnownFields(true)
 	if err := dec.Decode(&m); err != nil && !errors.Is(err, io.EOF) {
-		return nil, invalid(source, typeMessages(err))
+		return nil, invalid(source, typeMessages(&root, err))
 	}
 	m.Source = source
 	sum := sha256.Sum256(data)
@@ -84,20 +84,96 @@ func yamlMessage(err error) string {
 	return strings.TrimPrefix(err.Error(), "yaml: ")
 }
 
-// typeMessages turns the decoder's errors into one line each, with our
-// own words for the common ones.
-func typeMessages(err error) []string {
+// typeMessages turns the decoder's errors into one line each, naming the
+// field each is about, with our own words for the common ones.
+func typeMessages(root *yaml.Node, err error) []string {
 	var te *yaml.TypeError
 	if !errors.As(err, &te) {
-		return []string{yamlMessage(err)}
+		return []string{withField(root, yamlMessage(err))}
 	}
 	lines := make([]string, 0, len(te.Errors))
 	for _, e := range te.Errors {
+		e = withField(root, e)
 		e = strings.Replace(e, " not found in type manifests.", " is not a key of ", 1)
 		e = strings.Replace(e, "cannot unmarshal !!", "wrong type: got a YAML ", 1)
 		lines = append(lines, e)
 	}
 	return lines
+}
+
+var (
+	linePrefix = regexp.MustCompile(`^line (\d+): `)
+	namedKey   = regexp.MustCompile(`^(?:field (\S+) not found|mapping key ("(?:[^"\\]|\\.)*") already)`)
+	namedTag   = regexp.MustCompile(`^cannot unmarshal (!!\w+)`)
+)
+
+// withField puts the path of the field that a decoder message is about
+// after the message's line number: the key the message names, else the
+// value of the YAML type it names, else the scalar on that line.
+func withField(root *yaml.Node, msg string) string {
+	loc := linePrefix.FindStringSubmatchIndex(msg)
+	if loc == nil {
+		return msg
+	}
+	line, _ := strconv.Atoi(msg[loc[2]:loc[3]])
+	rest := msg[loc[1]:]
+
+	match := func(key, value *yaml.Node) bool {
+		return value.Line == line && value.Kind == yaml.ScalarNode
+	}
+	if m := namedKey.FindStringSubmatch(rest); m != nil {
+		name := m[1]
+		if m[2] != "" {
+			name, _ = strconv.Unquote(m[2])
+		}
+		match = func(key, _ *yaml.Node) bool {
+			return key != nil && key.Line == line && key.Value == name
+		}
+	} else if m := namedTag.FindStringSubmatch(rest); m != nil {
+		match = func(_, value *yaml.Node) bool {
+			return value.Line == line && value.ShortTag() == m[1]
+		}
+	}
+	path := deepest(root, nil, match)
+	if path == nil {
+		return msg
+	}
+	return msg[:loc[1]] + strings.Join(path, ".") + ": " + rest
+}
+
+// deepest returns the path of the deepest node under n for which match
+// holds, or nil. match gets a mapping's key and value, or nil and a
+// sequence's item.
+func deepest(n *yaml.Node, path []string, match func(key, value *yaml.Node) bool) []string {
+	var found []string
+	visit := func(key, value *yaml.Node, p []string) {
+		if match(key, value) {
+			found = p
+		}
+		if sub := deepest(value, p, match); sub != nil {
+			found = sub
+		}
+	}
+	at := func(name string) []string {
+		return append(path[:len(path):len(path)], name)
+	}
+	switch n.Kind {
+	case yaml.DocumentNode:
+		for _, c := range n.Content {
+			if sub := deepest(c, path, match); sub != nil {
+				found = sub
+			}
+		}
+	case yaml.MappingNode:
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			visit(n.Content[i], n.Content[i+1], at(n.Content[i].Value))
+		}
+	case yaml.SequenceNode:
+		for i, c := range n.Content {
+			visit(nil, c, at(strconv.Itoa(i)))
+		}
+	}
+	return found
 }
 
 type validator struct {
