@@ -61,6 +61,8 @@ func (r *run) checks(ctx context.Context) ([]checks.Result, error) {
 		Endpoint: ep,
 		System:   h.System,
 		OwnPorts: map[int]string{},
+		// The manifest's floor on the Windows build.
+		WindowsBuild: r.m.Requires.WindowsBuild,
 	}
 	// With an engine already answering, measure where it keeps its data
 	// and which ports our own containers hold.
@@ -68,6 +70,7 @@ func (r *run) checks(ctx context.Context) ([]checks.Result, error) {
 		pctx, cancel := context.WithTimeout(ctx, 2*time.Second)
 		if _, err := c.Ping(pctx); err == nil {
 			r.docker = c
+			in.EngineAnswers = true
 			if info, err := c.Info(pctx); err == nil {
 				in.DataDir = info.DockerRootDir
 			}

@@ -30,6 +30,12 @@ type Input struct {
 	// OwnPorts maps host ports held by this product's containers to the
 	// container's name.
 	OwnPorts map[int]string
+	// EngineAnswers is true when a container engine already answers; the
+	// prerequisites of installing one (virtualization, WSL, Hyper-V) are
+	// then not needed.
+	EngineAnswers bool
+	// WindowsBuild is the lowest Windows build the product supports.
+	WindowsBuild int
 }
 
 // Run runs every check for this platform and returns the results in the

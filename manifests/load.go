@@ -202,6 +202,7 @@ func (v *validator) check(m *Manifest) {
 			v.fail([]string{"runtime", "engine"}, "%q is not a semver constraint", m.Runtime.Engine)
 		}
 	}
+	v.checkInstallers(m.Runtime.DockerDesktop)
 	if m.Requires.CPUs < 0 {
 		v.fail([]string{"requires", "cpus"}, "must not be negative")
 	}
@@ -224,6 +225,32 @@ func (v *validator) check(m *Manifest) {
 	v.checkPorts(m, names)
 	m.order = v.startOrder(m, names)
 	v.checkShortcuts(m.Shortcuts)
+}
+
+var sha256Pattern = regexp.MustCompile(`^[0-9a-f]{64}$`)
+
+func (v *validator) checkInstallers(installers []Installer) {
+	seen := map[string]bool{}
+	for i, in := range installers {
+		at := func(field string) []string {
+			return []string{"runtime", "docker_desktop", strconv.Itoa(i), field}
+		}
+		switch in.Platform {
+		case "windows/amd64", "windows/arm64", "darwin/amd64", "darwin/arm64":
+		default:
+			v.fail(at("platform"), "%q is not one of windows/amd64, windows/arm64, darwin/amd64, darwin/arm64", in.Platform)
+		}
+		if seen[in.Platform] {
+			v.fail(at("platform"), "%q is listed twice", in.Platform)
+		}
+		seen[in.Platform] = true
+		if u, err := url.Parse(in.URL); err != nil || u.Scheme != "https" || u.Host == "" {
+			v.fail(at("url"), "%q is not an https URL", in.URL)
+		}
+		if !sha256Pattern.MatchString(strings.ToLower(in.SHA256)) {
+			v.fail(at("sha256"), "must be 64 hex digits")
+		}
+	}
 }
 
 func (v *validator) checkProduct(p Product) {

@@ -58,6 +58,30 @@ type Requires struct {
 type Runtime struct {
 	// Engine is a semver constraint on the engine's version.
 	Engine string `yaml:"engine"`
+	// DockerDesktop pins the Docker Desktop installers setup may install
+	// on Windows and macOS, one per platform.
+	DockerDesktop []Installer `yaml:"docker_desktop"`
+}
+
+// Installer is one pinned download of Docker Desktop.
+type Installer struct {
+	// Platform is GOOS/GOARCH, e.g. "windows/amd64" or "darwin/arm64".
+	Platform string `yaml:"platform"`
+	// Version is the Docker Desktop version the file installs.
+	Version string `yaml:"version"`
+	URL     string `yaml:"url"`
+	// SHA256 is the file's checksum in hex.
+	SHA256 string `yaml:"sha256"`
+}
+
+// DesktopInstaller returns the pinned installer for goos/goarch.
+func (m *Manifest) DesktopInstaller(goos, goarch string) (Installer, bool) {
+	for _, in := range m.Runtime.DockerDesktop {
+		if in.Platform == goos+"/"+goarch {
+			return in, true
+		}
+	}
+	return Installer{}, false
 }
 
 // Volume is a named volume declared at the top level. Declaring volumes is

@@ -89,7 +89,7 @@ var (
 	engine29 = fakeEngine{version: "29.0.1", min: "1.44", max: "1.52", os: "linux"}
 )
 
-func TestCheckNegotiates_api_version_client_too_new(t *testing.T) {
+func TestCheckNegotiates(t *testing.T) {
 	// A client setting from the environment must not pin the version.
 	t.Setenv("DOCKER_API_VERSION", "1.35")
 
@@ -101,8 +101,8 @@ func TestCheckNegotiates_api_version_client_too_new(t *testing.T) {
 		// newer than the client library.
 		atLeast string
 	}{
-		{name: "engine 24 below the client's default", engine: engine24, wantVersion: "1.43"},
-		{name: "engine 29 above the client's minimum", engine: engine29, atLeast: "1.44"},
+		{name: "api-version-client-too-new engine 24 below the client's default", engine: engine24, wantVersion: "1.43"},
+		{name: "api-version-client-too-new engine 29 above the client's minimum", engine: engine29, atLeast: "1.44"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -140,22 +140,22 @@ func TestCheckNegotiates_api_version_client_too_new(t *testing.T) {
 	}
 }
 
-// TestPinnedClientRefused_api_version_client_too_new shows what negotiation
+// TestPinnedClientRefused shows what negotiation
 // avoids: a client pinned to one API version is refused by an engine that
 // does not serve it, in both directions.
-func TestPinnedClientRefused_api_version_client_too_new(t *testing.T) {
+func TestPinnedClientRefused(t *testing.T) {
 	tests := []struct {
 		name   string
 		engine fakeEngine
 		pin    string
 		want   string
 	}{{
-		name:   "too new for engine 24",
+		name:   "api-version-client-too-new pinned too new for engine 24",
 		engine: engine24,
 		pin:    "1.44",
 		want:   "client version 1.44 is too new. Maximum supported API version is 1.43",
 	}, {
-		name:   "too old for engine 29",
+		name:   "api-version-client-too-new pinned too old for engine 29",
 		engine: engine29,
 		pin:    "1.35",
 		want:   "client version 1.35 is too old. Minimum supported API version is 1.44",
@@ -277,7 +277,7 @@ func TestCheckVersion(t *testing.T) {
 	}
 }
 
-func TestDiagnose_windows_pipe_not_found(t *testing.T) {
+func TestDiagnose(t *testing.T) {
 	pipe := engine.Endpoint{Host: "npipe:////./pipe/docker_engine", Source: "the platform default"}
 	sock := engine.Endpoint{Host: "unix:///var/run/docker.sock", Source: "the platform default"}
 	notFound := errors.New("open //./pipe/docker_engine: The system cannot find the file specified.")
@@ -295,7 +295,7 @@ func TestDiagnose_windows_pipe_not_found(t *testing.T) {
 		// never is a phrase the description must not hold.
 		never string
 	}{{
-		name:      "installed but not running",
+		name:      "windows-pipe-not-found installed but not running",
 		goos:      "windows",
 		ep:        pipe,
 		err:       notFound,
@@ -304,7 +304,7 @@ func TestDiagnose_windows_pipe_not_found(t *testing.T) {
 		fix:       "start Docker Desktop",
 		never:     "not installed",
 	}, {
-		name:      "not installed",
+		name:      "windows-pipe-not-found not installed",
 		goos:      "windows",
 		ep:        pipe,
 		err:       notFound,

@@ -45,29 +45,31 @@ func mapEnv(vars map[string]string) func(string) string {
 	return func(key string) string { return vars[key] }
 }
 
-func TestFindEndpoint_desktop_socket_not_var_run(t *testing.T) {
-	home := t.TempDir()
-	desktop := "unix://" + filepath.Join(home, ".docker", "run", "docker.sock")
-	writeConfig(t, filepath.Join(home, ".docker"), "desktop-linux",
-		map[string]string{"desktop-linux": desktop})
+func TestFindEndpoint(t *testing.T) {
+	t.Run("desktop-socket-not-var-run", func(t *testing.T) {
+		home := t.TempDir()
+		desktop := "unix://" + filepath.Join(home, ".docker", "run", "docker.sock")
+		writeConfig(t, filepath.Join(home, ".docker"), "desktop-linux",
+			map[string]string{"desktop-linux": desktop})
 
-	got, err := engine.FindEndpoint(engine.Env{
-		GOOS:   "linux",
-		Getenv: mapEnv(map[string]string{}),
-		Home:   home,
+		got, err := engine.FindEndpoint(engine.Env{
+			GOOS:   "linux",
+			Getenv: mapEnv(map[string]string{}),
+			Home:   home,
+		})
+		if err != nil {
+			t.Fatalf("FindEndpoint() = %v, want nil", err)
+		}
+		if got.Host != desktop {
+			t.Errorf("FindEndpoint().Host = %q, want %q", got.Host, desktop)
+		}
+		if !strings.Contains(got.Source, `"desktop-linux"`) {
+			t.Errorf("FindEndpoint().Source = %q, want it to name the context", got.Source)
+		}
 	})
-	if err != nil {
-		t.Fatalf("FindEndpoint() = %v, want nil", err)
-	}
-	if got.Host != desktop {
-		t.Errorf("FindEndpoint().Host = %q, want %q", got.Host, desktop)
-	}
-	if !strings.Contains(got.Source, `"desktop-linux"`) {
-		t.Errorf("FindEndpoint().Source = %q, want it to name the context", got.Source)
-	}
 }
 
-func TestFindEndpointOrder_desktop_socket_not_var_run(t *testing.T) {
+func TestFindEndpointOrder(t *testing.T) {
 	home := t.TempDir()
 	config := filepath.Join(home, ".docker")
 	writeConfig(t, config, "desktop-linux", map[string]string{
