@@ -6,6 +6,7 @@ package bootstrap
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -31,6 +32,9 @@ type Reporter interface {
 	PullDone(image string, err error)
 	// Waiting says how long setup will still wait for a service.
 	Waiting(service string, left time.Duration)
+	// Redact names values, such as generated secrets, that must never
+	// appear in output or logs.
+	Redact(values ...string)
 }
 
 // Host is what bootstrap reads from the machine it runs on.
@@ -61,6 +65,14 @@ type Options struct {
 	AllowMajor bool
 	// Purge removes volumes on uninstall.
 	Purge bool
+	// DryRun makes Install and Upgrade report what they would do, in
+	// Plan, and change nothing.
+	DryRun bool
+	// Plan receives each change a dry run would make.
+	Plan func(action string)
+	// RegistryMirror, when set, replaces Docker Hub in image references:
+	// docker.io/library/influxdb is fetched as MIRROR/library/influxdb.
+	RegistryMirror string
 }
 
 // Labels that setup puts on everything it creates.
@@ -133,13 +145,17 @@ func Upgrade(ctx context.Context, opts Options) error {
 
 func (r *run) install(ctx context.Context, upgrade bool) error {
 	r.upgrade = upgrade
-	unlock, err := r.store.Lock()
-	if err != nil {
-		return err
-	}
-	defer unlock()
 	defer r.close()
+	// A dry run takes no lock: taking it would create the state folder.
+	if !r.opts.DryRun {
+		unlock, err := r.store.Lock()
+		if err != nil {
+			return err
+		}
+		defer unlock()
+	}
 
+	var err error
 	if r.previous, err = r.store.Load(); err != nil {
 		return err
 	}
@@ -158,10 +174,24 @@ func (r *run) install(ctx context.Context, upgrade bool) error {
 	for _, s := range steps {
 		r.opts.Report.Step(s.name)
 		if err := s.run(ctx); err != nil {
+			if errors.Is(err, errPlanEnds) {
+				return nil
+			}
 			return err
 		}
 	}
 	return nil
+}
+
+// errPlanEnds stops a dry run whose remaining steps depend on a change
+// that it only planned, such as installing the engine.
+var errPlanEnds = errors.New("the rest of the plan depends on a planned change")
+
+// planned reports a change a dry run would make.
+func (r *run) planned(format string, args ...any) {
+	if r.opts.Plan != nil {
+		r.opts.Plan(fmt.Sprintf(format, args...))
+	}
 }
 
 func (r *run) newState() *state.State {
@@ -193,6 +223,10 @@ func (r *run) save(ctx context.Context) error {
 	r.next.ManifestDigest = r.m.Digest
 	r.next.UpdatedAt = time.Now().UTC()
 	if r.previous != nil && sameState(r.previous, r.next) {
+		return nil
+	}
+	if r.opts.DryRun {
+		r.planned("record the installed versions in %s", r.store.Dir)
 		return nil
 	}
 	if err := r.store.Save(r.next); err != nil {

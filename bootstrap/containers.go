@@ -134,6 +134,9 @@ func (r *run) ensure(ctx context.Context, s spec) error {
 	if err != nil {
 		return err
 	}
+	if r.opts.DryRun {
+		return r.planEnsure(s, current)
+	}
 	switch {
 	case current == nil:
 		r.opts.Report.Printf("%s: creating %s", s.Service, s.Name)
@@ -161,6 +164,23 @@ func (r *run) ensure(ctx context.Context, s spec) error {
 		return r.waitHealthy(ctx, s, current.ID)
 	}
 	return r.replace(ctx, s, current)
+}
+
+// planEnsure reports what ensure would do.
+func (r *run) planEnsure(s spec, current *container.Summary) error {
+	switch {
+	case current == nil:
+		r.planned("create and start container %s (%s %s)", s.Name, s.Service, s.version)
+	case current.Labels[LabelProduct] != r.m.Product.ID:
+		return problem.New(problem.Failed,
+			fmt.Sprintf("a container named %q exists and was not made by setup for this product (id %s)", s.Name, shortID(current.ID)),
+			"remove or rename that container yourself ('docker rm "+s.Name+"'), or change product.id; setup does not touch it")
+	case current.Labels[LabelConfigHash] != s.Labels[LabelConfigHash]:
+		r.planned("replace container %s (%s -> %s), keeping its volumes", s.Name, current.Labels[LabelVersion], s.version)
+	case current.State != "running":
+		r.planned("start container %s", s.Name)
+	}
+	return nil
 }
 
 // replace swaps a container for a new one and keeps the old one until the

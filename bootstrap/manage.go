@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -101,10 +102,14 @@ func Uninstall(ctx context.Context, opts Options) error {
 	if st != nil {
 		paths = st.Shortcuts
 	}
+	places := r.places()
 	for _, sc := range r.m.Shortcuts {
 		l := shortcut.Launcher{Product: r.m.Product.ID, Name: sc.Name}
-		places := r.places()
-		paths = append(paths, places.Applications+"/"+l.FileName(), places.Desktop+"/"+l.FileName())
+		for _, dir := range []string{places.Applications, places.Desktop} {
+			if dir != "" {
+				paths = append(paths, filepath.Join(dir, l.FileName()))
+			}
+		}
 	}
 	if err := shortcut.Remove(paths); err != nil {
 		return fmt.Errorf("removing shortcuts: %w", err)

@@ -137,6 +137,13 @@ func (r *run) connect(ctx context.Context) error {
 	var p *problem.Error
 	if err != nil && errors.As(err, &p) && r.mayProvision() && !strings.Contains(p.What, "too old") &&
 		!strings.Contains(p.What, "permission") {
+		if r.opts.DryRun {
+			if !installed {
+				r.planned("install Docker Engine from the distribution's packages (docker.io)")
+			}
+			r.planned("start the container engine")
+			return errPlanEnds
+		}
 		if err := r.provision(ctx, installed); err != nil {
 			return err
 		}
@@ -177,7 +184,7 @@ func (r *run) provision(ctx context.Context, installed bool) error {
 	}
 
 	logFile := "/var/log/setup-dockerd.log"
-	start := engine.StartPlan(engine.SystemdRunning(), logFile)
+	start := engine.StartPlan(engine.SystemdRunning())
 	r.opts.Report.Printf("starting the engine: %s", start)
 	if err := engine.StartDaemon(ctx, start, logFile); err != nil {
 		return problem.Wrap(problem.Engine, err, "starting the container engine",
@@ -211,15 +218,16 @@ func (r *run) resolve(ctx context.Context) error {
 	)
 	for i, svcName := range r.m.StartOrder() {
 		svc := r.m.Services[svcName]
+		image := r.image(svcName)
 		rule := tags.Rule{Constraint: svc.Version, Variant: svc.Variant, Prerelease: svc.Prerelease}
 		prev, installed := r.next.Services[svcName]
-		if installed && prev.Repository == svc.Image && !r.upgrade {
+		if installed && prev.Repository == image && !r.upgrade {
 			if _, err := tags.Select([]string{prev.Tag}, rule); err == nil {
 				r.resolved[svcName] = tags.Resolved{Repository: prev.Repository, Tag: prev.Tag, Digest: prev.Digest}
 				continue
 			}
 		}
-		if installed && prev.Repository == svc.Image && r.upgrade && !r.opts.AllowMajor {
+		if installed && prev.Repository == image && r.upgrade && !r.opts.AllowMajor {
 			major := prev.Major
 			rule.Major = &major
 		}
@@ -227,7 +235,7 @@ func (r *run) resolve(ctx context.Context) error {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			res, err := resolver.Resolve(ctx, svc.Image, rule)
+			res, err := resolver.Resolve(ctx, image, rule)
 			if err != nil {
 				errs[i] = fmt.Errorf("resolving %s: %w", svcName, err)
 				return
@@ -251,6 +259,33 @@ func (r *run) resolve(ctx context.Context) error {
 		r.opts.Report.Printf("%s: %s:%s%s", svcName, res.Repository, res.Tag, note)
 	}
 	return nil
+}
+
+// image returns the repository a service's image is fetched from, with
+// Docker Hub replaced by the registry mirror when one is set.
+func (r *run) image(svcName string) string {
+	return MirrorImage(r.m.Services[svcName].Image, r.mirror())
+}
+
+func (r *run) mirror() string {
+	if r.opts.RegistryMirror != "" {
+		return r.opts.RegistryMirror
+	}
+	return r.m.Runtime.RegistryMirror
+}
+
+// MirrorImage rewrites a Docker Hub repository to the same path on mirror;
+// other registries' repositories, and any with mirror empty, stay as they
+// are.
+func MirrorImage(image, mirror string) string {
+	if mirror == "" {
+		return image
+	}
+	repo, err := name.NewRepository(image)
+	if err != nil || repo.RegistryStr() != name.DefaultRegistry {
+		return image
+	}
+	return strings.TrimSuffix(mirror, "/") + "/" + repo.RepositoryStr()
 }
 
 // majorOf reads the major version of a chosen tag.
@@ -284,6 +319,10 @@ func (r *run) pull(ctx context.Context) error {
 		} else if !client.IsErrNotFound(err) {
 			return engine.Diagnose(r.opts.Host.GOOS, r.endpoint, err, true)
 		}
+		if r.opts.DryRun {
+			r.planned("pull %s:%s (%s)", res.Repository, res.Tag, res.Digest)
+			continue
+		}
 
 		wg.Add(1)
 		go func() {
@@ -298,6 +337,9 @@ func (r *run) pull(ctx context.Context) error {
 
 	// Name each image by its tag too, for people reading 'docker images'.
 	for _, svcName := range order {
+		if r.opts.DryRun {
+			break
+		}
 		res := r.resolved[svcName]
 		if err := r.docker.ImageTag(ctx, res.Repository+"@"+res.Digest, res.Repository+":"+res.Tag); err != nil {
 			return fmt.Errorf("tagging %s: %w", res.Repository, err)
@@ -319,9 +361,34 @@ func (r *run) pullOne(ctx context.Context, res tags.Resolved) error {
 	err = progress.ReadPull(rc, display, r.opts.Report.Pull)
 	r.opts.Report.PullDone(display, err)
 	if err != nil {
+		r.noteEngineProxy(ctx, err)
 		return fmt.Errorf("pulling %s: %w", display, err)
 	}
 	return nil
+}
+
+// noteEngineProxy adds to a pull failure which proxy the engine itself
+// uses: the engine pulls with its own settings, not setup's.
+func (r *run) noteEngineProxy(ctx context.Context, err error) {
+	var p *problem.Error
+	if !errors.As(err, &p) {
+		return
+	}
+	info, ierr := r.docker.Info(context.WithoutCancel(ctx))
+	if ierr != nil {
+		return
+	}
+	note := "the engine pulls directly (it has no proxy setting of its own)"
+	switch {
+	case info.HTTPSProxy != "":
+		note = "the engine pulls through its own proxy setting HTTPS_PROXY=" + info.HTTPSProxy + " (dockerd's, not setup's)"
+	case info.HTTPProxy != "":
+		note = "the engine pulls through its own proxy setting HTTP_PROXY=" + info.HTTPProxy + " (dockerd's, not setup's)"
+	}
+	if p.Evidence != "" {
+		p.Evidence += "\n"
+	}
+	p.Evidence += note
 }
 
 // shortName drops the registry from a repository for display.
@@ -397,6 +464,10 @@ func (r *run) ensureNetwork(ctx context.Context) error {
 		}
 		return nil
 	}
+	if r.opts.DryRun {
+		r.planned("create network %s", netName)
+		return nil
+	}
 	_, err = r.docker.NetworkCreate(ctx, netName, network.CreateOptions{
 		Driver: "bridge",
 		Labels: r.labels(""),
@@ -425,11 +496,15 @@ func (r *run) ensureVolumes(ctx context.Context) error {
 		if exists[full] {
 			continue
 		}
+		r.fresh[vol] = true
+		if r.opts.DryRun {
+			r.planned("create volume %s", full)
+			continue
+		}
 		_, err := r.docker.VolumeCreate(ctx, volume.CreateOptions{Name: full, Labels: r.labels("")})
 		if err != nil {
 			return fmt.Errorf("creating volume %s: %w", full, err)
 		}
-		r.fresh[vol] = true
 		r.opts.Report.Printf("created volume %s", full)
 	}
 	return nil
@@ -459,7 +534,7 @@ func (r *run) services(ctx context.Context) error {
 		}
 		// Record each replaced service at once, so that a later failure
 		// leaves a state that matches what runs.
-		if r.upgrade {
+		if r.upgrade && !r.opts.DryRun {
 			if err := r.store.Save(r.next); err != nil {
 				return err
 			}
@@ -480,7 +555,21 @@ func (r *run) secrets() (map[string]string, error) {
 	if len(keys) == 0 {
 		return map[string]string{}, nil
 	}
-	return r.store.Secrets(keys)
+	if r.opts.DryRun {
+		values, missing := r.store.PeekSecrets(keys)
+		for _, key := range missing {
+			r.planned("generate secret %s", key)
+		}
+		return values, nil
+	}
+	values, err := r.store.Secrets(keys)
+	if err != nil {
+		return nil, err
+	}
+	for _, v := range values {
+		r.opts.Report.Redact(v)
+	}
+	return values, nil
 }
 
 // shortcuts writes a launcher for each shortcut of the manifest.
@@ -496,6 +585,12 @@ func (r *run) shortcuts(ctx context.Context) error {
 			Comment: "Open " + sc.Name + ", starting its services when needed",
 			Exec:    []string{r.opts.Host.Executable, "launch", "--manifest", r.manifestCopy(), sc.Name},
 		})
+	}
+	if r.opts.DryRun {
+		for _, l := range launchers {
+			r.planned("write shortcut %q", l.Name)
+		}
+		return nil
 	}
 	if err := r.saveManifest(); err != nil {
 		return err

@@ -61,6 +61,9 @@ type Runtime struct {
 	// DockerDesktop pins the Docker Desktop installers setup may install
 	// on Windows and macOS, one per platform.
 	DockerDesktop []Installer `yaml:"docker_desktop"`
+	// RegistryMirror, when set, is used instead of Docker Hub for every
+	// image that names Docker Hub; --registry-mirror overrides it.
+	RegistryMirror string `yaml:"registry_mirror"`
 }
 
 // Installer is one pinned download of Docker Desktop.

@@ -25,7 +25,7 @@ type benchImage struct {
 	id     string // the config's digest, the engine's image id
 }
 
-func (i benchImage) ref() string      { return i.repo + ":" + i.tag }
+func (i benchImage) ref() string       { return i.repo + ":" + i.tag }
 func (i benchImage) digestRef() string { return i.repo + "@" + i.digest }
 
 // pushImages pushes the InfluxDB and app images of package testenv to reg

@@ -44,14 +44,15 @@ func Main(ctx context.Context, args []string, b Build, stdin io.Reader, stdout, 
 	}
 	code := problem.ExitCode(err)
 	if err != nil {
-		fmt.Fprint(stderr, problem.Format(err))
+		text := problem.Format(err)
 		if a.console != nil {
-			a.console.logf("error (exit %d, %s): %v", code, code, err)
+			text = a.console.fail(int(code), text)
 		}
+		fmt.Fprint(stderr, text)
 	}
 	if a.logFile != nil {
 		if a.console != nil {
-			a.console.logf("exit %d", code)
+			a.console.logf("exit %d (%s)", code, code)
 		}
 		a.logFile.Close()
 	}
@@ -66,6 +67,7 @@ type app struct {
 	stderr  *os.File
 	console *console
 	logFile *os.File
+	set     *settings
 }
 
 func (a *app) run(ctx context.Context, args []string) error {
@@ -84,6 +86,9 @@ func (a *app) run(ctx context.Context, args []string) error {
 		}
 	}
 	jsonFlag := func() cli.Flag { return &cli.BoolFlag{Name: "json", Usage: "print JSON"} }
+	dryRun := func() cli.Flag {
+		return &cli.BoolFlag{Name: "dry-run", Usage: "print what would be installed, pulled, created and written; change nothing"}
+	}
 
 	root := &cli.App{
 		Name:  "setup",
@@ -93,7 +98,7 @@ func (a *app) run(ctx context.Context, args []string) error {
 			"4 engine unavailable, 5 image resolve or pull failed, 6 service unhealthy, " +
 			"7 registry rate limit, 1602 cancelled, 1618 another setup running, 3010 reboot required.",
 		Flags: append(commonFlags(),
-			&cli.BoolFlag{Name: "upgrade", Usage: "same as the upgrade command"}),
+			&cli.BoolFlag{Name: "upgrade", Usage: "same as the upgrade command"}, dryRun()),
 		HideVersion:    true,
 		Writer:         a.stdout,
 		ErrWriter:      a.stderr,
@@ -110,12 +115,12 @@ func (a *app) run(ctx context.Context, args []string) error {
 		},
 		Commands: []*cli.Command{
 			cmd("install", "install or repair the stack (the default)",
-				func(c *cli.Context) error { return a.install(c, false) }),
+				func(c *cli.Context) error { return a.install(c, false) }, dryRun()),
 			cmd("check", "check the prerequisites and change nothing", a.check, jsonFlag()),
 			cmd("status", "show each service's version, state and health", a.status, jsonFlag()),
 			cmd("upgrade", "move to the newest versions the manifest allows, keeping all data",
 				func(c *cli.Context) error { return a.install(c, true) },
-				&cli.BoolFlag{Name: "major", Usage: "allow a new major version"}),
+				&cli.BoolFlag{Name: "major", Usage: "allow a new major version"}, dryRun()),
 			cmd("uninstall", "remove containers, network, shortcuts and state; keep the data volumes",
 				a.uninstall, &cli.BoolFlag{Name: "purge", Usage: "also delete the data volumes"}),
 			cmd("launch", "start the stack if needed and open a shortcut's page", a.launch),
@@ -147,32 +152,31 @@ func isUsage(err error) bool {
 }
 
 // commonFlags are the flags every command takes. Each command gets its
-// own instances, so that a flag is read where it was given.
+// own instances, so that a flag is read where it was given. Each also has
+// an environment variable (SETUP_ and its name) and a site configuration
+// key, read in that order after the flag.
 func commonFlags() []cli.Flag {
 	return []cli.Flag{
 		&cli.StringFlag{Name: "manifest", Usage: "read the stack from `FILE` (default: the built-in one)"},
 		&cli.BoolFlag{Name: "unattended", Usage: "never prompt; questions are answered by flags"},
 		&cli.BoolFlag{Name: "verbose", Usage: "show each step and more detail"},
 		&cli.BoolFlag{Name: "quiet", Usage: "show only errors"},
-		&cli.StringFlag{Name: "log", Usage: "append a log to `FILE`"},
+		&cli.StringFlag{Name: "log", Usage: "append JSON lines to `FILE`"},
+		&cli.StringFlag{Name: "config", Usage: "read site settings from `FILE` (default: setup.yaml beside setup)"},
+		&cli.BoolFlag{Name: "accept-license", Usage: "accept the Docker Desktop license without asking"},
+		&cli.BoolFlag{Name: "all-users", Usage: "write shortcuts for all users"},
+		&cli.BoolFlag{Name: "reboot", Usage: "restart Windows without asking when a restart is needed"},
+		&cli.StringFlag{Name: "registry-mirror", Usage: "fetch Docker Hub images from `HOST` instead"},
 	}
 }
 
-// lookup returns the context in c's lineage where name was set, or c.
-func lookup(c *cli.Context, name string) *cli.Context {
-	for _, x := range c.Lineage() {
-		if x.Command != nil && x.IsSet(name) {
-			return x
-		}
-		if x.Command == nil && x.App != nil && x.IsSet(name) {
-			return x
-		}
+// flagBool reads a boolean flag given on the command line only.
+func flagBool(c *cli.Context, name string) bool {
+	if x := setIn(c, name); x != nil {
+		return x.Bool(name)
 	}
-	return c
+	return false
 }
-
-func flagString(c *cli.Context, name string) string { return lookup(c, name).String(name) }
-func flagBool(c *cli.Context, name string) bool     { return lookup(c, name).Bool(name) }
 
 // noArgs refuses leftover arguments, which urfave/cli leaves behind when a
 // flag follows a positional argument.
@@ -195,11 +199,22 @@ func noArgs(c *cli.Context, want int, usage string) error {
 
 // options builds the bootstrap options shared by every command.
 func (a *app) options(c *cli.Context) (bootstrap.Options, error) {
-	quiet, verbose := flagBool(c, "quiet"), flagBool(c, "verbose")
+	exe, _ := executable()
+	set, err := loadSettings(c, os.Getenv, exe)
+	if err != nil {
+		return bootstrap.Options{}, err
+	}
+	a.set = set
+	var quiet, verbose, unattended bool
+	for name, v := range map[string]*bool{"quiet": &quiet, "verbose": &verbose, "unattended": &unattended} {
+		if *v, err = set.Bool(name); err != nil {
+			return bootstrap.Options{}, err
+		}
+	}
 	if quiet && verbose {
 		return bootstrap.Options{}, problem.Usagef("--quiet and --verbose exclude each other")
 	}
-	if path := flagString(c, "log"); path != "" && a.logFile == nil {
+	if path := set.String("log"); path != "" && a.logFile == nil {
 		f, err := os.OpenFile(path, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
 		if err != nil {
 			return bootstrap.Options{}, problem.Wrap(problem.Usage, err, "opening the log", "check the path given to --log")
@@ -210,7 +225,6 @@ func (a *app) options(c *cli.Context) (bootstrap.Options, error) {
 	if a.logFile != nil {
 		log = a.logFile
 	}
-	unattended := flagBool(c, "unattended")
 	terminal := isTerminal(a.stderr) && !unattended && os.Getenv("CI") == ""
 	a.console = newConsole(a.stderr, log, terminal, quiet, verbose)
 	a.console.logf("setup %s: %s", a.build.Version, strings.Join(os.Args[1:], " "))
@@ -223,14 +237,41 @@ func (a *app) options(c *cli.Context) (bootstrap.Options, error) {
 	if err != nil {
 		return bootstrap.Options{}, err
 	}
-	return bootstrap.Options{Manifest: m, Host: host, Report: a.console}, nil
+	opts := bootstrap.Options{
+		Manifest:       m,
+		Host:           host,
+		Report:         a.console,
+		RegistryMirror: set.String("registry-mirror"),
+	}
+	if x := setIn(c, "dry-run"); x != nil && x.Bool("dry-run") {
+		opts.DryRun = true
+		opts.Plan = a.console.plan(a.stdout)
+	}
+	return opts, nil
 }
 
 func (a *app) manifest(c *cli.Context) (*manifests.Manifest, error) {
-	if path := flagString(c, "manifest"); path != "" {
+	path := ""
+	if a.set != nil {
+		path = a.set.String("manifest")
+	} else if x := setIn(c, "manifest"); x != nil {
+		path = x.String("manifest")
+	}
+	if path != "" {
 		return manifests.ReadFile(path)
 	}
 	return manifests.Load(a.build.Manifest, "built into setup")
+}
+
+func executable() (string, error) {
+	exe, err := os.Executable()
+	if err != nil {
+		return "", err
+	}
+	if resolved, err := filepath.EvalSymlinks(exe); err == nil {
+		exe = resolved
+	}
+	return exe, nil
 }
 
 // productName names the embedded product for the help text.
@@ -244,12 +285,7 @@ func (a *app) productName() string {
 
 func (a *app) host(unattended bool) (bootstrap.Host, error) {
 	home, _ := os.UserHomeDir()
-	exe, err := os.Executable()
-	if err == nil {
-		if resolved, err := filepath.EvalSymlinks(exe); err == nil {
-			exe = resolved
-		}
-	}
+	exe, _ := executable()
 	h := bootstrap.Host{
 		GOOS:       runtime.GOOS,
 		GOARCH:     runtime.GOARCH,
@@ -301,7 +337,12 @@ func (a *app) install(c *cli.Context, upgrade bool) error {
 	if err != nil {
 		return err
 	}
-	if !flagBool(c, "quiet") {
+	if opts.DryRun {
+		a.console.Close()
+		fmt.Fprintln(a.stdout, "dry run: nothing was changed")
+		return nil
+	}
+	if quiet, _ := a.set.Bool("quiet"); !quiet {
 		a.console.Close()
 		fmt.Fprintf(a.stdout, "%s is running.\n", opts.Manifest.Product.Name)
 		for _, sc := range opts.Manifest.Shortcuts {
@@ -394,7 +435,7 @@ func (a *app) uninstall(c *cli.Context) error {
 	if err := bootstrap.Uninstall(c.Context, opts); err != nil {
 		return err
 	}
-	if !flagBool(c, "quiet") {
+	if quiet, _ := a.set.Bool("quiet"); !quiet {
 		fmt.Fprintf(a.stdout, "%s is uninstalled.\n", opts.Manifest.Product.Name)
 	}
 	return nil

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"encoding/json"
 	"fmt"
 	"io"
 	"os"
@@ -21,6 +22,8 @@ type console struct {
 	quiet    bool
 	verbose  bool
 	pulls    progress.Renderer
+	step     string
+	secrets  []string
 	waiting  string // the service a countdown line is shown for
 	lastWait map[string]time.Time
 }
@@ -29,20 +32,87 @@ func newConsole(out io.Writer, log io.Writer, terminal, quiet, verbose bool) *co
 	c := &console{out: out, log: log, terminal: terminal, quiet: quiet, verbose: verbose,
 		lastWait: map[string]time.Time{}}
 	if !quiet {
-		c.pulls = progress.NewRenderer(out, terminal)
+		c.pulls = progress.NewRenderer(&redacting{c: c, w: out}, terminal)
 	}
 	return c
 }
 
-// logf appends a line to the log file.
-func (c *console) logf(format string, args ...any) {
+// entry is one line of the --log file.
+type entry struct {
+	Time    time.Time      `json:"time"`
+	Level   string         `json:"level"`
+	Step    string         `json:"step,omitempty"`
+	Message string         `json:"message"`
+	Fields  map[string]any `json:"fields,omitempty"`
+}
+
+// record appends a JSON line to the log file, secrets redacted. The caller
+// holds c.mu.
+func (c *console) record(level, message string, fields map[string]any) {
 	if c.log == nil {
 		return
 	}
-	fmt.Fprintf(c.log, "%s %s\n", time.Now().UTC().Format(time.RFC3339), fmt.Sprintf(format, args...))
+	for k, v := range fields {
+		if s, ok := v.(string); ok {
+			fields[k] = c.redact(s)
+		}
+	}
+	line, err := json.Marshal(entry{
+		Time:    time.Now().UTC(),
+		Level:   level,
+		Step:    c.step,
+		Message: c.redact(message),
+		Fields:  fields,
+	})
+	if err != nil {
+		return
+	}
+	c.log.Write(append(line, '\n'))
 }
 
-// endWait ends a countdown line on a terminal.
+// logf records an info line.
+func (c *console) logf(format string, args ...any) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.record("info", fmt.Sprintf(format, args...), nil)
+}
+
+// Redact adds values that must never be shown or logged.
+func (c *console) Redact(values ...string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for _, v := range values {
+		if len(v) >= 4 {
+			c.secrets = append(c.secrets, v)
+		}
+	}
+}
+
+// redact replaces every secret in s. The caller holds c.mu.
+func (c *console) redact(s string) string {
+	for _, secret := range c.secrets {
+		s = strings.ReplaceAll(s, secret, "[redacted]")
+	}
+	return s
+}
+
+// redacting filters what the progress renderer writes.
+type redacting struct {
+	c *console
+	w io.Writer
+}
+
+func (r *redacting) Write(p []byte) (int, error) {
+	r.c.mu.Lock()
+	s := r.c.redact(string(p))
+	r.c.mu.Unlock()
+	if _, err := io.WriteString(r.w, s); err != nil {
+		return 0, err
+	}
+	return len(p), nil
+}
+
+// endWait ends a countdown line on a terminal. The caller holds c.mu.
 func (c *console) endWait() {
 	if c.waiting != "" && c.terminal {
 		fmt.Fprint(c.out, "\r\033[K")
@@ -53,7 +123,8 @@ func (c *console) endWait() {
 func (c *console) Step(name string) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	c.logf("step %s", name)
+	c.step = name
+	c.record("info", "step "+name, nil)
 	if c.quiet || !c.verbose {
 		return
 	}
@@ -65,22 +136,39 @@ func (c *console) Printf(format string, args ...any) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	msg := fmt.Sprintf(format, args...)
-	c.logf("%s", msg)
+	level := "info"
+	if strings.HasPrefix(msg, "warning: ") {
+		level = "warn"
+	}
+	c.record(level, msg, nil)
 	if c.quiet {
 		return
 	}
 	c.endWait()
-	fmt.Fprintln(c.out, msg)
+	fmt.Fprintln(c.out, c.redact(msg))
+}
+
+// plan shows one change a dry run would make, on stdout.
+func (c *console) plan(out io.Writer) func(string) {
+	return func(action string) {
+		c.mu.Lock()
+		defer c.mu.Unlock()
+		c.record("info", "would "+action, map[string]any{"dry_run": true})
+		fmt.Fprintln(out, "would "+c.redact(action))
+	}
 }
 
 func (c *console) Pull(e progress.Event) {
 	if c.pulls != nil {
 		c.pulls.Handle(e)
 	}
-	if c.verbose && c.log != nil && e.Layer != "" && e.Status != "Downloading" && e.Status != "Extracting" {
-		c.mu.Lock()
-		c.logf("%s layer %s: %s", e.Image, e.Layer, e.Status)
-		c.mu.Unlock()
+	if e.Layer == "" || e.Status == "Downloading" || e.Status == "Extracting" {
+		return
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.verbose {
+		c.record("debug", e.Status, map[string]any{"image": e.Image, "layer": e.Layer})
 	}
 }
 
@@ -91,10 +179,10 @@ func (c *console) PullDone(image string, err error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if err != nil {
-		c.logf("%s: pull failed: %v", image, err)
+		c.record("error", "pull failed", map[string]any{"image": image, "error": err.Error()})
 		return
 	}
-	c.logf("%s: pulled", image)
+	c.record("info", "pulled", map[string]any{"image": image})
 }
 
 // Waiting shows a countdown: one line rewritten in place on a terminal,
@@ -115,8 +203,17 @@ func (c *console) Waiting(service string, left time.Duration) {
 	}
 	c.lastWait[service] = time.Now()
 	line := fmt.Sprintf("%s: waiting for health, %s left", service, left)
-	c.logf("%s", line)
+	c.record("info", line, map[string]any{"service": service, "seconds_left": left.Seconds()})
 	fmt.Fprintln(c.out, line)
+}
+
+// fail records the error that ends the run and returns its text for the
+// screen, both with secrets redacted.
+func (c *console) fail(code int, text string) string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.record("error", strings.TrimSpace(text), map[string]any{"exit_code": code})
+	return c.redact(text)
 }
 
 // Close ends the progress display.

@@ -106,12 +106,12 @@ func unsupported(d Distro, fix string) error {
 }
 
 // StartPlan returns how to start the engine: through systemd when it runs
-// as PID 1, otherwise dockerd in the background, logging to logFile.
-func StartPlan(systemd bool, logFile string) Command {
+// as PID 1, otherwise dockerd, which StartDaemon runs in the background.
+func StartPlan(systemd bool) Command {
 	if systemd {
 		return Command{Name: "systemctl", Args: []string{"enable", "--now", "docker"}}
 	}
-	return Command{Name: "dockerd", Args: []string{"--log-level=warn"}, Env: []string{"SETUP_DOCKERD_LOG=" + logFile}}
+	return Command{Name: "dockerd", Args: []string{"--log-level=warn"}}
 }
 
 // SystemdRunning reports whether systemd is PID 1 on this machine.

@@ -160,7 +160,7 @@ func TestStartPlan(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if got := engine.StartPlan(tt.systemd, "dockerd.log").String(); got != tt.want {
+			if got := engine.StartPlan(tt.systemd).String(); got != tt.want {
 				t.Errorf("StartPlan(%t) = %q, want %q", tt.systemd, got, tt.want)
 			}
 		})

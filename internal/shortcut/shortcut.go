@@ -6,6 +6,8 @@ package shortcut
 import (
 	"bufio"
 	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -70,11 +72,17 @@ func desktopDir(getenv func(string) string, home string) string {
 	return filepath.Join(home, "Desktop")
 }
 
-var unsafeName = regexp.MustCompile(`[^A-Za-z0-9._-]+`)
+var unsafeName = regexp.MustCompile(`[^\p{L}\p{N}._-]+`)
 
-// FileName returns the desktop file's name for l.
+// FileName returns the desktop file's name for l: the product id and the
+// name in lower case, with anything but letters, digits, '.', '_' and '-'
+// folded to '-'.
 func (l Launcher) FileName() string {
 	slug := strings.Trim(unsafeName.ReplaceAllString(strings.ToLower(l.Name), "-"), "-")
+	if slug == "" {
+		sum := sha256.Sum256([]byte(l.Name))
+		slug = hex.EncodeToString(sum[:4])
+	}
 	return l.Product + "-" + slug + ".desktop"
 }
 

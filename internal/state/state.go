@@ -167,6 +167,25 @@ func (s Store) Secrets(keys []string) (map[string]string, error) {
 	return out, nil
 }
 
+// PeekSecrets returns the values already kept for keys, and the keys that
+// have none yet, without generating or writing anything.
+func (s Store) PeekSecrets(keys []string) (map[string]string, []string) {
+	values := map[string]string{}
+	if data, err := os.ReadFile(s.secretsPath()); err == nil {
+		_ = json.Unmarshal(data, &values)
+	}
+	out := map[string]string{}
+	var missing []string
+	for _, key := range keys {
+		if v, ok := values[key]; ok && v != "" {
+			out[key] = v
+		} else {
+			missing = append(missing, key)
+		}
+	}
+	return out, missing
+}
+
 // secretAlphabet avoids characters that shells, URLs and YAML treat
 // specially, so a secret can be pasted anywhere.
 const secretAlphabet = "ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789"

@@ -1,9 +1,13 @@
 package tags
 
 import (
+	"net/url"
+	"os"
+
 	"context"
 	"errors"
 	"fmt"
+	"golang.org/x/net/http/httpproxy"
 	"net"
 	"net/http"
 	"strconv"
@@ -72,8 +76,9 @@ func classify(ctx context.Context, err error, image string, repo name.Repository
 
 	if isNetwork(err) {
 		return &problem.Error{
-			Code: problem.Image,
-			What: fmt.Sprintf("could not reach %s", registry),
+			Code:     problem.Image,
+			What:     fmt.Sprintf("could not reach %s", registry),
+			Evidence: ProxyNote(repo.Registry.RegistryStr(), os.Getenv),
 			Fix: "check the network connection and the HTTPS_PROXY and " +
 				"HTTP_PROXY settings; behind a proxy that inspects HTTPS, " +
 				"its certificate must be trusted by the system",
@@ -81,6 +86,43 @@ func classify(ctx context.Context, err error, image string, repo name.Repository
 		}
 	}
 	return &problem.Error{Code: problem.Image, What: what, Err: err}
+}
+
+// ProxyNote says how setup's own requests reach host: through which proxy,
+// named by the environment variable that set it, or directly.
+func ProxyNote(host string, getenv func(string) string) string {
+	scheme := "https"
+	if strings.HasPrefix(host, "localhost") || strings.HasPrefix(host, "127.") {
+		scheme = "http"
+	}
+	cfg := httpproxy.Config{
+		HTTPProxy:  firstEnv(getenv, "HTTP_PROXY", "http_proxy"),
+		HTTPSProxy: firstEnv(getenv, "HTTPS_PROXY", "https_proxy"),
+		NoProxy:    firstEnv(getenv, "NO_PROXY", "no_proxy"),
+	}
+	u := &url.URL{Scheme: scheme, Host: host}
+	proxy, err := cfg.ProxyFunc()(u)
+	switch {
+	case err != nil:
+		return fmt.Sprintf("setup's proxy setting is not usable: %v", err)
+	case proxy == nil:
+		return fmt.Sprintf("setup connected to %s directly (no HTTPS_PROXY or HTTP_PROXY applies)", host)
+	}
+	variable := "HTTPS_PROXY"
+	if scheme == "http" {
+		variable = "HTTP_PROXY"
+	}
+	return fmt.Sprintf("setup connected to %s through the proxy %s, from its own %s setting",
+		host, proxy.Redacted(), variable)
+}
+
+func firstEnv(getenv func(string) string, names ...string) string {
+	for _, n := range names {
+		if v := getenv(n); v != "" {
+			return v
+		}
+	}
+	return ""
 }
 
 // rateLimited explains a 429. Docker Hub answers 429 for two different
