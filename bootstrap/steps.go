@@ -587,8 +587,10 @@ func (r *run) shortcuts(ctx context.Context) error {
 		})
 	}
 	if r.opts.DryRun {
-		for _, l := range launchers {
-			r.planned("write shortcut %q", l.Name)
+		if !r.shortcutsInPlace() {
+			for _, l := range launchers {
+				r.planned("write shortcut %q", l.Name)
+			}
 		}
 		return nil
 	}
@@ -601,6 +603,20 @@ func (r *run) shortcuts(ctx context.Context) error {
 	}
 	r.next.Shortcuts = paths
 	return nil
+}
+
+// shortcutsInPlace reports whether the shortcuts of an earlier install
+// from the same manifest are all still there.
+func (r *run) shortcutsInPlace() bool {
+	if r.previous == nil || r.previous.ManifestDigest != r.m.Digest || len(r.previous.Shortcuts) == 0 {
+		return false
+	}
+	for _, p := range r.previous.Shortcuts {
+		if _, err := os.Stat(p); err != nil {
+			return false
+		}
+	}
+	return true
 }
 
 func (r *run) places() shortcut.Places {

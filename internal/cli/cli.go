@@ -457,6 +457,12 @@ func (a *app) version(c *cli.Context) error {
 	if err := noArgs(c, 0, "version"); err != nil {
 		return err
 	}
+	exe, _ := executable()
+	set, err := loadSettings(c, os.Getenv, exe)
+	if err != nil {
+		return err
+	}
+	a.set = set
 	m, err := a.manifest(c)
 	if err != nil {
 		return err

@@ -142,3 +142,73 @@ func TestHelp(t *testing.T) {
 		}
 	}
 }
+
+// TestSettingsPrecedence checks that a flag beats its SETUP_* variable,
+// which beats the site configuration file.
+func TestSettingsPrecedence(t *testing.T) {
+	dir := t.TempDir()
+	site := filepath.Join(dir, "site.yaml")
+	fromFile := filepath.Join(dir, "file.yaml")
+	fromEnv := filepath.Join(dir, "env.yaml")
+	fromFlag := filepath.Join(dir, "flag.yaml")
+	for path, id := range map[string]string{fromFile: "fromfile", fromEnv: "fromenv", fromFlag: "fromflag"} {
+		os.WriteFile(path, []byte(strings.Replace(testManifest, "id: clitest", "id: "+id, 1)), 0o644)
+	}
+	os.WriteFile(site, []byte("manifest: "+fromFile+"\nunattended: true\n"), 0o644)
+
+	tests := []struct {
+		name string
+		env  string
+		args []string
+		want string
+	}{
+		{"site file", "", []string{"version", "--config", site, "--json"}, "fromfile"},
+		{"environment over file", fromEnv, []string{"--config", site, "version", "--json"}, "fromenv"},
+		{"flag over environment", fromEnv, []string{"--config", site, "version", "--json", "--manifest", fromFlag}, "fromflag"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Setenv("SETUP_MANIFEST", tt.env)
+			args := tt.args
+			code, stdout, stderr := runMain(t, args...)
+			if code != problem.OK {
+				t.Fatalf("Main(%q) = %d\n%s", args, code, stderr)
+			}
+			if !strings.Contains(stdout, `"product": "`+tt.want+`"`) {
+				t.Errorf("Main(%q) read the wrong manifest, want %s:\n%s", args, tt.want, stdout)
+			}
+		})
+	}
+}
+
+func TestSiteConfigErrors(t *testing.T) {
+	dir := t.TempDir()
+	tests := []struct {
+		name, content, want string
+	}{
+		{"unknown key", "unatended: true\n", "unatended"},
+		{"not a boolean", "unattended: sometimes\n", "sometimes"},
+		{"a list", "log: [a, b]\n", "single value"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			path := filepath.Join(dir, strings.ReplaceAll(tt.name, " ", "-")+".yaml")
+			os.WriteFile(path, []byte(tt.content), 0o644)
+			code, _, stderr := runMain(t, "status", "--config", path)
+			if code != problem.Usage {
+				t.Errorf("status with %q = %d, want %d\n%s", tt.content, code, problem.Usage, stderr)
+			}
+			if !strings.Contains(stderr, tt.want) {
+				t.Errorf("stderr = %q, want it to name %q", stderr, tt.want)
+			}
+		})
+	}
+}
+
+func TestEnvironmentBoolean(t *testing.T) {
+	t.Setenv("SETUP_QUIET", "maybe")
+	code, _, stderr := runMain(t, "status")
+	if code != problem.Usage || !strings.Contains(stderr, "SETUP_QUIET") {
+		t.Errorf("status with SETUP_QUIET=maybe = %d %q, want %d naming SETUP_QUIET", code, stderr, problem.Usage)
+	}
+}

@@ -59,6 +59,8 @@ type stack struct {
 	influx   int // host port of InfluxDB
 	app      int // host port of the app
 	env      []string
+	// influxImage is the manifest's InfluxDB repository.
+	influxImage string
 }
 
 func newStack(t *testing.T) *stack {
@@ -99,6 +101,7 @@ func newStack(t *testing.T) *stack {
 		"BROWSER="+browser,
 		"CI=true",
 	)
+	s.influxImage = s.reg.Host() + "/influxdb"
 	s.writeManifest("10s")
 	return s
 }
@@ -118,7 +121,7 @@ runtime:
   engine: ">= 20.10"
 services:
   influxdb:
-    image: %[2]s/influxdb
+    image: %[6]s
     version: "~1.6"
     ports: ["127.0.0.1:%[3]d:8086"]
     volumes: ["data:/var/lib/influxdb"]
@@ -134,7 +137,7 @@ services:
 shortcuts:
   - name: End To End
     url: http://127.0.0.1:%[4]d/
-`, s.id, s.reg.Host(), s.influx, s.app, appTimeout)
+`, s.id, s.reg.Host(), s.influx, s.app, appTimeout, s.influxImage)
 	s.manifest = filepath.Join(s.dir, "manifest.yaml")
 	if err := os.WriteFile(s.manifest, []byte(m), 0o644); err != nil {
 		s.t.Fatal(err)
@@ -143,11 +146,16 @@ shortcuts:
 
 func (s *stack) pushInflux(tag string) {
 	s.t.Helper()
+	s.pushInfluxAs(s.reg.Host()+"/influxdb", tag)
+}
+
+func (s *stack) pushInfluxAs(repo, tag string) {
+	s.t.Helper()
 	img, err := testenv.InfluxImage(tag)
 	if err != nil {
 		s.t.Fatal(err)
 	}
-	if err := s.reg.Push(s.reg.Host()+"/influxdb:"+tag, img); err != nil {
+	if err := s.reg.Push(repo+":"+tag, img); err != nil {
 		s.t.Fatal(err)
 	}
 }
@@ -576,5 +584,88 @@ func validateDesktopFiles(t *testing.T, paths []string) {
 		if err != nil || len(bytes.TrimSpace(out)) > 0 {
 			t.Errorf("desktop-file-validate %s: %v\n%s", p, err, out)
 		}
+	}
+}
+
+// TestDryRunAndLog checks that --dry-run prints the plan and changes
+// nothing, and that --log writes JSON lines.
+func TestDryRunAndLog(t *testing.T) {
+	s := newStack(t)
+	s.pushInflux("1.6.7")
+	s.pushApp("1.4.0", true)
+
+	r := s.mustSetup("install", "--dry-run")
+	for _, want := range []string{
+		"would pull " + s.reg.Host() + "/influxdb:1.6.7",
+		"would create network " + s.id,
+		"would create volume " + s.id + "_data",
+		"would create and start container " + s.id + "-app",
+		"would generate secret APP_TOKEN",
+		`would write shortcut "End To End"`,
+	} {
+		if !strings.Contains(r.stdout, want) {
+			t.Errorf("dry run does not say %q:\n%s", want, r.stdout)
+		}
+	}
+	if n := len(s.containers()) + len(s.volumes()) + s.networks() + len(s.shortcutFiles()); n != 0 {
+		t.Errorf("dry run made %d containers, volumes, networks or shortcuts", n)
+	}
+	if _, err := os.Stat(filepath.Join(s.dir, "state", s.id)); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("dry run created the state folder: %v", err)
+	}
+
+	logPath := filepath.Join(s.dir, "setup.log")
+	s.mustSetup("install", "--log", logPath)
+	data, err := os.ReadFile(logPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	secrets, _ := os.ReadFile(filepath.Join(s.dir, "state", s.id, "secrets.json"))
+	var kept map[string]string
+	if err := json.Unmarshal(secrets, &kept); err != nil || kept["APP_TOKEN"] == "" {
+		t.Fatalf("no APP_TOKEN secret kept: %v %s", err, secrets)
+	}
+	steps := map[string]bool{}
+	for i, line := range strings.Split(strings.TrimSpace(string(data)), "\n") {
+		var e struct {
+			Time    time.Time `json:"time"`
+			Level   string    `json:"level"`
+			Step    string    `json:"step"`
+			Message string    `json:"message"`
+		}
+		if err := json.Unmarshal([]byte(line), &e); err != nil || e.Time.IsZero() || e.Level == "" || e.Message == "" {
+			t.Errorf("log line %d is not a JSON entry with time, level and message: %q (%v)", i+1, line, err)
+		}
+		steps[e.Step] = true
+	}
+	for _, want := range []string{"checks", "pull", "services"} {
+		if !steps[want] {
+			t.Errorf("the log has no entry for step %q", want)
+		}
+	}
+	if strings.Contains(string(data), kept["APP_TOKEN"]) {
+		t.Error("the log holds a generated secret")
+	}
+
+	// Installed and unchanged: the plan is empty.
+	r = s.mustSetup("install", "--dry-run")
+	if strings.Contains(r.stdout, "would ") {
+		t.Errorf("dry run of an installed stack plans changes:\n%s", r.stdout)
+	}
+}
+
+// TestRegistryMirror checks that --registry-mirror fetches Docker Hub
+// images from the mirror.
+func TestRegistryMirror(t *testing.T) {
+	s := newStack(t)
+	s.influxImage = "docker.io/library/influxdb"
+	s.writeManifest("10s")
+	s.pushInfluxAs(s.reg.Host()+"/library/influxdb", "1.6.7")
+	s.pushApp("1.4.0", true)
+
+	s.mustSetup("install", "--registry-mirror", s.reg.Host())
+	c := s.containers()[s.id+"-influxdb"]
+	if want := s.reg.Host() + "/library/influxdb"; !strings.HasPrefix(c.Image, want) {
+		t.Errorf("influxdb runs %q, want an image from %s", c.Image, want)
 	}
 }
