@@ -61,6 +61,8 @@ type stack struct {
 	env      []string
 	// influxImage is the manifest's InfluxDB repository.
 	influxImage string
+	// appVersion is the manifest's constraint on the app's version.
+	appConstraint string
 }
 
 func newStack(t *testing.T) *stack {
@@ -102,6 +104,7 @@ func newStack(t *testing.T) *stack {
 		"CI=true",
 	)
 	s.influxImage = s.reg.Host() + "/influxdb"
+	s.appConstraint = "^1.4"
 	s.writeManifest("10s")
 	return s
 }
@@ -128,7 +131,7 @@ services:
     health: {url: "http://127.0.0.1:%[3]d/ping", timeout: 60s}
   app:
     image: %[2]s/app
-    version: "^1.4"
+    version: "%[7]s"
     depends_on: [influxdb]
     ports: ["127.0.0.1:%[4]d:8080"]
     environment: {INFLUX_URL: "http://influxdb:8086"}
@@ -137,7 +140,7 @@ services:
 shortcuts:
   - name: End To End
     url: http://127.0.0.1:%[4]d/
-`, s.id, s.reg.Host(), s.influx, s.app, appTimeout, s.influxImage)
+`, s.id, s.reg.Host(), s.influx, s.app, appTimeout, s.influxImage, s.appConstraint)
 	s.manifest = filepath.Join(s.dir, "manifest.yaml")
 	if err := os.WriteFile(s.manifest, []byte(m), 0o644); err != nil {
 		s.t.Fatal(err)
@@ -667,5 +670,27 @@ func TestRegistryMirror(t *testing.T) {
 	c := s.containers()[s.id+"-influxdb"]
 	if want := s.reg.Host() + "/library/influxdb"; !strings.HasPrefix(c.Image, want) {
 		t.Errorf("influxdb runs %q, want an image from %s", c.Image, want)
+	}
+}
+
+// TestUpgradeStaysInMajor checks that an upgrade keeps the installed major
+// version unless --major is given, even when the constraint allows more.
+func TestUpgradeStaysInMajor(t *testing.T) {
+	s := newStack(t)
+	s.appConstraint = ">= 1.4"
+	s.writeManifest("10s")
+	s.pushInflux("1.6.7")
+	s.pushApp("1.4.0", true)
+	s.mustSetup()
+
+	s.pushApp("2.0.0", true)
+	s.pushApp("1.5.0", true)
+	s.mustSetup("upgrade")
+	if got := s.appVersion(); got != "1.5.0" {
+		t.Errorf("upgrade moved the app to %q, want 1.5.0 (the newest 1.x)", got)
+	}
+	s.mustSetup("upgrade", "--major")
+	if got := s.appVersion(); got != "2.0.0" {
+		t.Errorf("upgrade --major moved the app to %q, want 2.0.0", got)
 	}
 }
