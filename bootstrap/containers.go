@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"regexp"
 	"sort"
 	"strconv"
 	"strings"
@@ -127,10 +128,7 @@ func (r *run) spec(svcName string, secrets map[string]string) (spec, error) {
 
 // ensure brings one service's container to match s, running and healthy.
 func (r *run) ensure(ctx context.Context, s spec) error {
-	if err := r.mendPrevious(ctx, s.Name); err != nil {
-		return err
-	}
-	current, err := r.findContainer(ctx, s.Name)
+	current, err := r.mendPrevious(ctx, s.Name)
 	if err != nil {
 		return err
 	}
@@ -237,43 +235,49 @@ func (r *run) restart(ctx context.Context, id string, cause error) error {
 
 // mendPrevious finishes a replacement that an earlier run left half done:
 // the kept container comes back when there is no new one, and goes when
-// there is.
-func (r *run) mendPrevious(ctx context.Context, name string) error {
-	prev, err := r.findContainer(ctx, name+previousSuffix)
+// there is. It returns the service's container as it is afterwards.
+func (r *run) mendPrevious(ctx context.Context, name string) (*container.Summary, error) {
+	current, prev, err := r.findPair(ctx, name)
 	if err != nil || prev == nil || prev.Labels[LabelProduct] != r.m.Product.ID {
-		return err
-	}
-	current, err := r.findContainer(ctx, name)
-	if err != nil {
-		return err
+		return current, err
 	}
 	if current == nil {
 		r.opts.Report.Printf("restoring %s left by an interrupted run", name)
 		if err := r.docker.ContainerRename(ctx, prev.ID, name); err != nil {
-			return fmt.Errorf("restoring %s: %w", name, err)
+			return nil, fmt.Errorf("restoring %s: %w", name, err)
 		}
-		return nil
+		return r.findContainer(ctx, name)
 	}
-	return r.removeAndWait(ctx, prev.ID)
+	return current, r.removeAndWait(ctx, prev.ID)
 }
 
 // findContainer looks a container up by its exact name.
 func (r *run) findContainer(ctx context.Context, name string) (*container.Summary, error) {
+	current, _, err := r.findPair(ctx, name)
+	return current, err
+}
+
+// findPair looks up, in one request, the container with the exact name and
+// the one kept under it while a replacement proves healthy.
+func (r *run) findPair(ctx context.Context, name string) (current, previous *container.Summary, err error) {
 	list, err := r.docker.ContainerList(ctx, container.ListOptions{
 		All:     true,
-		Filters: filters.NewArgs(filters.Arg("name", "^/"+name+"$")),
+		Filters: filters.NewArgs(filters.Arg("name", "^/"+regexp.QuoteMeta(name)+"("+previousSuffix+")?$")),
 	})
 	if err != nil {
-		return nil, fmt.Errorf("looking up container %s: %w", name, err)
+		return nil, nil, fmt.Errorf("looking up container %s: %w", name, err)
 	}
 	for i := range list {
 		for _, n := range list[i].Names {
-			if n == "/"+name {
-				return &list[i], nil
+			switch n {
+			case "/" + name:
+				current = &list[i]
+			case "/" + name + previousSuffix:
+				previous = &list[i]
 			}
 		}
 	}
-	return nil, nil
+	return current, previous, nil
 }
 
 func (r *run) create(ctx context.Context, s spec) (string, error) {
@@ -342,7 +346,8 @@ func (r *run) removeAndWait(ctx context.Context, id string) error {
 func (r *run) waitHealthy(ctx context.Context, s spec, id string) error {
 	deadline := time.Now().Add(s.timeout)
 	httpClient := &http.Client{Timeout: 2 * time.Second}
-	lastReport := time.Time{}
+	started := time.Now()
+	lastReport := started
 	var lastErr string
 	for {
 		if s.health.URL == "" {
@@ -367,10 +372,16 @@ func (r *run) waitHealthy(ctx context.Context, s spec, id string) error {
 			r.opts.Report.Waiting(s.Service, left.Round(time.Second))
 			lastReport = time.Now()
 		}
+		// Services that come up quickly are seen at once; slow ones are
+		// not polled more than four times a second.
+		interval := 250 * time.Millisecond
+		if time.Since(started) < 3*time.Second {
+			interval = 25 * time.Millisecond
+		}
 		select {
 		case <-ctx.Done():
 			return ctx.Err()
-		case <-time.After(250 * time.Millisecond):
+		case <-time.After(interval):
 		}
 	}
 }

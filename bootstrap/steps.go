@@ -429,6 +429,15 @@ func registryAuth(repo string) string {
 	return encoded
 }
 
+// pullAndPrepare pulls the images while it makes the network and volumes,
+// which do not depend on them.
+func (r *run) pullAndPrepare(ctx context.Context) error {
+	prepared := make(chan error, 1)
+	go func() { prepared <- r.prepare(ctx) }()
+	pullErr := r.pull(ctx)
+	return errors.Join(pullErr, <-prepared)
+}
+
 // prepare makes the product's network and volumes.
 func (r *run) prepare(ctx context.Context) error {
 	if err := r.ensureNetwork(ctx); err != nil {
@@ -517,12 +526,30 @@ func (r *run) services(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	for _, svcName := range r.m.StartOrder() {
-		spec, err := r.spec(svcName, secrets)
-		if err != nil {
+	order := r.m.StartOrder()
+	specs := make([]spec, len(order))
+	for i, svcName := range order {
+		if specs[i], err = r.spec(svcName, secrets); err != nil {
 			return err
 		}
-		if err := r.ensure(ctx, spec); err != nil {
+	}
+	var created chan error
+	for i, svcName := range order {
+		if created != nil {
+			if err := <-created; err != nil {
+				return err
+			}
+		}
+		// The next container is created while this one starts and gets
+		// healthy; it starts only after.
+		created = nil
+		if i+1 < len(specs) && !r.opts.DryRun {
+			created = r.precreate(ctx, specs[i+1])
+		}
+		if err := r.ensure(ctx, specs[i]); err != nil {
+			if created != nil {
+				<-created
+			}
 			return err
 		}
 		res := r.resolved[svcName]
@@ -541,6 +568,23 @@ func (r *run) services(ctx context.Context) error {
 		}
 	}
 	return nil
+}
+
+// precreate creates s's container in the background when it does not exist
+// yet, so that ensure only has to start it.
+func (r *run) precreate(ctx context.Context, s spec) chan error {
+	done := make(chan error, 1)
+	go func() {
+		current, prev, err := r.findPair(ctx, s.Name)
+		if err != nil || current != nil || prev != nil {
+			done <- err
+			return
+		}
+		r.opts.Report.Printf("%s: creating %s", s.Service, s.Name)
+		_, err = r.create(ctx, s)
+		done <- err
+	}()
+	return done
 }
 
 // secrets returns the generated value of every secret key the manifest

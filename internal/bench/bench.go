@@ -115,6 +115,8 @@ func freePorts(n int) ([]int, error) {
 		if err != nil {
 			return nil, fmt.Errorf("finding a free port: %w", err)
 		}
+		// Each listener stays open until all are found, so that the
+		// ports differ.
 		defer ln.Close()
 		out = append(out, ln.Addr().(*net.TCPAddr).Port)
 	}
