@@ -73,6 +73,19 @@ type Options struct {
 	// RegistryMirror, when set, replaces Docker Hub in image references:
 	// docker.io/library/influxdb is fetched as MIRROR/library/influxdb.
 	RegistryMirror string
+	// AllUsers installs shortcuts and the Windows registration for every
+	// user of the machine.
+	AllUsers bool
+	// Unattended means no one may be asked anything.
+	Unattended bool
+	// AcceptLicense accepts the Docker Desktop license without asking.
+	AcceptLicense bool
+	// Reboot lets setup restart Windows without asking when a restart is
+	// needed to finish.
+	Reboot bool
+	// Args are setup's own arguments, for running it again after a
+	// restart or elevated.
+	Args []string
 }
 
 // Labels that setup puts on everything it creates.
@@ -110,6 +123,9 @@ type run struct {
 
 	endpoint engine.Endpoint
 	docker   Docker
+	// exe is the setup program that shortcuts and the uninstall entry
+	// run: on Windows, its stable copy.
+	exe      string
 	resolved map[string]tags.Resolved
 	// fresh lists the volumes this run created.
 	fresh map[string]bool
@@ -121,6 +137,7 @@ func newRun(opts Options) *run {
 	return &run{
 		opts:  opts,
 		m:     m,
+		exe:   h.Executable,
 		store: state.Store{Dir: state.Dir(h.GOOS, h.System, h.Getenv, h.Home, m.Product.ID)},
 	}
 }
@@ -167,6 +184,7 @@ func (r *run) install(ctx context.Context, upgrade bool) error {
 		{"resolve", r.resolve},
 		{"pull", r.pullAndPrepare},
 		{"services", r.services},
+		{"registration", r.register},
 		{"shortcuts", r.shortcuts},
 		{"state", r.save},
 	}

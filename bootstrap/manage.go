@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"path/filepath"
 	"strings"
 	"time"
 
@@ -102,14 +101,13 @@ func Uninstall(ctx context.Context, opts Options) error {
 	if st != nil {
 		paths = st.Shortcuts
 	}
-	places := r.places()
+	places, err := r.places()
+	if err != nil {
+		return err
+	}
 	for _, sc := range r.m.Shortcuts {
 		l := shortcut.Launcher{Product: r.m.Product.ID, Name: sc.Name}
-		for _, dir := range []string{places.Applications, places.Desktop} {
-			if dir != "" {
-				paths = append(paths, filepath.Join(dir, l.FileName()))
-			}
-		}
+		paths = append(paths, shortcut.Paths(opts.Host.GOOS, places, l)...)
 	}
 	if err := shortcut.Remove(paths); err != nil {
 		return fmt.Errorf("removing shortcuts: %w", err)
@@ -127,6 +125,10 @@ func Uninstall(ctx context.Context, opts Options) error {
 			}
 			opts.Report.Printf("removed volume %s", v.Name)
 		}
+	}
+
+	if err := r.unregister(); err != nil {
+		return err
 	}
 
 	opts.Report.Step("state")

@@ -83,6 +83,23 @@ func (r *run) checks(ctx context.Context) ([]checks.Result, error) {
 	return checks.Run(ctx, in), nil
 }
 
+// engineAnswers reports whether an engine answers at once.
+func (r *run) engineAnswers(ctx context.Context) bool {
+	ep, err := engine.FindEndpoint(r.engineEnv())
+	if err != nil {
+		return false
+	}
+	c, err := engine.NewClient(ep)
+	if err != nil {
+		return false
+	}
+	defer c.Close()
+	pctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+	defer cancel()
+	_, err = c.Ping(pctx)
+	return err == nil
+}
+
 func (r *run) engineEnv() engine.Env {
 	h := r.opts.Host
 	return engine.Env{GOOS: h.GOOS, Getenv: h.Getenv, Home: h.Home}
@@ -627,7 +644,7 @@ func (r *run) shortcuts(ctx context.Context) error {
 			Product: r.m.Product.ID,
 			Name:    sc.Name,
 			Comment: "Open " + sc.Name + ", starting its services when needed",
-			Exec:    []string{r.opts.Host.Executable, "launch", "--manifest", r.manifestCopy(), sc.Name},
+			Exec:    []string{r.exe, "launch", "--manifest", r.manifestCopy(), sc.Name},
 		})
 	}
 	if r.opts.DryRun {
@@ -641,7 +658,11 @@ func (r *run) shortcuts(ctx context.Context) error {
 	if err := r.saveManifest(); err != nil {
 		return err
 	}
-	paths, err := shortcut.Write(r.places(), launchers)
+	places, err := r.places()
+	if err != nil {
+		return err
+	}
+	paths, err := shortcut.Write(places, launchers)
 	if err != nil {
 		return fmt.Errorf("writing shortcuts: %w", err)
 	}
@@ -663,8 +684,12 @@ func (r *run) shortcutsInPlace() bool {
 	return true
 }
 
-func (r *run) places() shortcut.Places {
-	return shortcut.XDGPlaces(r.opts.Host.Getenv, r.opts.Host.Home)
+func (r *run) places() (shortcut.Places, error) {
+	places, err := shortcut.DefaultPlaces(r.opts.Host.Getenv, r.opts.Host.Home, r.opts.AllUsers)
+	if err != nil {
+		return places, fmt.Errorf("finding the Desktop and menu folders: %w", err)
+	}
+	return places, nil
 }
 
 func shortID(id string) string {

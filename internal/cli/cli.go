@@ -22,6 +22,8 @@ import (
 	"setup/bootstrap"
 	"setup/checks"
 	"setup/internal/problem"
+	"setup/internal/progress"
+	"setup/internal/winapp"
 	"setup/manifests"
 )
 
@@ -39,6 +41,10 @@ type Build struct {
 func Main(ctx context.Context, args []string, b Build, stdin io.Reader, stdout, stderr *os.File) problem.Code {
 	a := &app{build: b, stdin: stdin, stdout: stdout, stderr: stderr}
 	err := a.run(ctx, args)
+	var relayed passedThrough
+	if errors.As(err, &relayed) {
+		return a.keepOpen(problem.Code(relayed))
+	}
 	if err != nil && ctx.Err() != nil && errors.Is(err, context.Canceled) {
 		err = problem.New(problem.Cancelled, "cancelled", "run setup again to finish; it carries on where it stopped")
 	}
@@ -56,8 +62,20 @@ func Main(ctx context.Context, args []string, b Build, stdin io.Reader, stdout, 
 		}
 		a.logFile.Close()
 	}
-	return code
+	return a.keepOpen(code)
 }
+
+// keepOpen waits for Enter before a window that Explorer opened for a
+// double-clicked setup.exe closes, so its last words can be read.
+func (a *app) keepOpen(code problem.Code) problem.Code {
+	return problem.Code(winapp.KeepOpen(winapp.StartedByDoubleClick(), int(code), a.stdin, a.stderr))
+}
+
+// passedThrough is the exit code of an elevated copy of setup, which
+// has shown its own output.
+type passedThrough int
+
+func (p passedThrough) Error() string { return fmt.Sprintf("exit code %d", int(p)) }
 
 // app holds one invocation's state.
 type app struct {
@@ -167,6 +185,7 @@ func commonFlags() []cli.Flag {
 		&cli.BoolFlag{Name: "all-users", Usage: "write shortcuts for all users"},
 		&cli.BoolFlag{Name: "reboot", Usage: "restart Windows without asking when a restart is needed"},
 		&cli.StringFlag{Name: "registry-mirror", Usage: "fetch Docker Hub images from `HOST` instead"},
+		&cli.BoolFlag{Name: "resumed", Hidden: true, Usage: "this run was started after a restart"},
 	}
 }
 
@@ -242,6 +261,14 @@ func (a *app) options(c *cli.Context) (bootstrap.Options, error) {
 		Host:           host,
 		Report:         a.console,
 		RegistryMirror: set.String("registry-mirror"),
+		Unattended:     unattended,
+		Args:           os.Args[1:],
+	}
+	for name, v := range map[string]*bool{"all-users": &opts.AllUsers,
+		"accept-license": &opts.AcceptLicense, "reboot": &opts.Reboot} {
+		if *v, err = set.Bool(name); err != nil {
+			return bootstrap.Options{}, err
+		}
 	}
 	if x := setIn(c, "dry-run"); x != nil && x.Bool("dry-run") {
 		opts.DryRun = true
@@ -306,7 +333,7 @@ func (a *app) confirm(unattended bool) func(string) (bool, error) {
 		return func(string) (bool, error) { return true, nil }
 	}
 	return func(question string) (bool, error) {
-		if f, ok := a.stdin.(*os.File); !ok || !isTerminal(f) {
+		if f, ok := a.stdin.(*os.File); !ok || !progress.IsTerminal(f) {
 			return false, problem.Usagef("%s needs an answer, and there is no terminal to ask: pass --unattended to proceed", question)
 		}
 		fmt.Fprintf(a.stderr, "%s [y/N] ", question)
@@ -328,6 +355,14 @@ func (a *app) install(c *cli.Context, upgrade bool) error {
 		return err
 	}
 	defer a.console.Close()
+	if bootstrap.NeedsElevation(c.Context, opts) {
+		a.console.Printf("asking Windows for administrator rights to install the container engine")
+		code, err := winapp.Elevate(c.Context, os.Args[1:])
+		if err != nil {
+			return err
+		}
+		return passedThrough(code)
+	}
 	if upgrade {
 		opts.AllowMajor = c.Command.Name == "upgrade" && c.Bool("major")
 		err = bootstrap.Upgrade(c.Context, opts)

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"setup/internal/progress"
+	"setup/internal/winapp"
 )
 
 // console shows progress to a person and writes the log. It implements
@@ -226,7 +227,8 @@ func (c *console) Close() {
 	c.mu.Unlock()
 }
 
-// isTerminal reports whether f is a terminal that can show bars.
+// isTerminal reports whether f is a terminal that can show bars and
+// colours: on Windows, a console with virtual-terminal processing on.
 func isTerminal(f *os.File) bool {
-	return progress.IsTerminal(f) && !strings.EqualFold(os.Getenv("TERM"), "dumb")
+	return winapp.EnableVirtualTerminal(f) && !strings.EqualFold(os.Getenv("TERM"), "dumb")
 }
