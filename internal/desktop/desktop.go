@@ -86,9 +86,11 @@ type Options struct {
 	// Confirm asks a yes/no question; nil when no one can be asked.
 	Confirm func(question string) (bool, error)
 	// Progress reports the download: bytes done and the total, -1 when
-	// the server does not say.
+	// the server does not say. done starts at what an earlier attempt
+	// left, and falls back to 0 when a server cannot resume.
 	Progress func(done, total int64)
-	// Countdown reports how long Start will still wait for the engine.
+	// Countdown reports, about once a second, how long Start will still
+	// wait for the engine.
 	Countdown func(left time.Duration)
 	// Printf says what is happening now, one line.
 	Printf func(format string, args ...any)
@@ -256,6 +258,12 @@ func ensure(ctx context.Context, opts Options, sys system) (Result, error) {
 
 	if sys.join != nil && self.Elevated {
 		user, err := chooseUser(opts, sys)
+		if err != nil && self.Service {
+			// Deployed as SYSTEM with no one signed in: the install
+			// stands; the person is added when setup runs in their session.
+			opts.printf("no one is signed in to add to the group %s", DockerUsers)
+			return res, nil
+		}
 		if err != nil {
 			return res, err
 		}
@@ -276,7 +284,8 @@ func install(ctx context.Context, opts Options, sys system, self Process, res *R
 	in := opts.Installer
 	if in.URL == "" {
 		return problem.New(problem.Engine,
-			fmt.Sprintf("Docker Desktop is not installed, and the manifest pins no installer for %s", platformOf(sys.goos)),
+			fmt.Sprintf("Docker Desktop is not installed, and the manifest pins no installer for %s",
+				platformOf(sys.goos)),
 			"install Docker Desktop yourself from https://docs.docker.com/desktop/, then run setup again")
 	}
 	if !self.Elevated {
@@ -348,9 +357,10 @@ func runInstall(ctx context.Context, r Runner, goos string, plan InstallPlan) (O
 		}
 		if err != nil {
 			return Outcome{}, &problem.Error{
-				Code:     problem.Engine,
-				What:     "preparing the Docker Desktop installer failed",
-				Fix:      "delete the downloaded installer so that setup downloads it again, then run setup again",
+				Code: problem.Engine,
+				What: "preparing the Docker Desktop installer failed",
+				Fix: "delete the downloaded installer so that setup downloads it again, " +
+					"then run setup again",
 				Evidence: fmt.Sprintf("%s\n%s", c, tail(out, 20)),
 				Err:      err,
 			}

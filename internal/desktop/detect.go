@@ -76,17 +76,18 @@ func winJoin(dir, name string) string {
 // MacApp is where Docker Desktop is installed on macOS.
 const MacApp = "/Applications/Docker.app"
 
-// MacInstallation decides from the app bundle's Info.plist (nil when it
-// cannot be read) whether Docker Desktop is installed and its version.
-func MacInstallation(plist []byte) (Installation, error) {
+// MacInstallation decides from the app bundle's Info.plist (nil when
+// there is none) whether Docker Desktop is installed and its version. A
+// property list that cannot be read leaves the version unknown.
+func MacInstallation(plist []byte) Installation {
 	if plist == nil {
-		return Installation{}, nil
+		return Installation{}
 	}
 	values, err := ParseInfoPlist(plist)
 	if err != nil {
-		return Installation{Path: MacApp}, fmt.Errorf("reading %s/Contents/Info.plist: %w", MacApp, err)
+		return Installation{Path: MacApp}
 	}
-	return Installation{Path: MacApp, Version: values["CFBundleShortVersionString"]}, nil
+	return Installation{Path: MacApp, Version: strings.TrimSpace(values["CFBundleShortVersionString"])}
 }
 
 // ParseInfoPlist reads the string values at the top level of an XML
@@ -191,7 +192,8 @@ func Plan(inst Installation, pinned manifests.Installer, upgrade bool) (Action, 
 		return Keep, ""
 	}
 	if upgrade {
-		return Upgrade, fmt.Sprintf("Docker Desktop %s will be upgraded to %s", inst.Version, pinned.Version)
+		return Upgrade, fmt.Sprintf("Docker Desktop %s will be upgraded to %s",
+			inst.Version, pinned.Version)
 	}
 	return Keep, fmt.Sprintf(
 		"Docker Desktop %s is older than %s, the version this product is tested with; keeping it",

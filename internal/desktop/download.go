@@ -103,10 +103,12 @@ func Fetch(ctx context.Context, opts Options) (string, error) {
 		os.Remove(d.part)
 		return "", &problem.Error{
 			Code: problem.Engine,
-			What: "the downloaded Docker Desktop installer is not the file the manifest pins; it was deleted and not run",
+			What: "the downloaded Docker Desktop installer is not the file the manifest pins; " +
+				"it was deleted and not run",
 			Fix: "run setup again; if it fails the same way, a proxy or filter is altering downloads from " +
 				hostOf(in.URL) + ", or the manifest's sha256 for " + in.Platform + " is wrong",
-			Evidence: fmt.Sprintf("url:      %s\nexpected: sha256 %s\nactual:   sha256 %s", in.URL, want, got),
+			Evidence: fmt.Sprintf("url:      %s\nexpected: sha256 %s\nactual:   sha256 %s",
+				in.URL, want, got),
 		}
 	}
 	if err := os.Rename(d.part, final); err != nil {
@@ -149,7 +151,8 @@ func (d *download) run(ctx context.Context) error {
 		if wait == backoff.Stop {
 			return problem.Wrap(problem.Engine, err,
 				"downloading Docker Desktop from "+hostOf(d.url),
-				"check the network connection and the proxy settings (HTTPS_PROXY), then run setup again; the download resumes where it stopped")
+				"check the network connection and the proxy settings (HTTPS_PROXY), "+
+					"then run setup again; the download resumes where it stopped")
 		}
 		d.opts.printf("downloading Docker Desktop: %v; retrying in %s", err, wait.Round(time.Second))
 		t := time.NewTimer(wait)
@@ -230,7 +233,8 @@ func (d *download) once(ctx context.Context) (grew bool, err error) {
 		return false, backoff.Permanent(&problem.Error{
 			Code: problem.Engine,
 			What: "downloading Docker Desktop: " + d.url + " answered " + resp.Status,
-			Fix:  "check that the manifest's runtime.docker_desktop url is reachable from this network, or that a proxy is not refusing it",
+			Fix: "check that the manifest's runtime.docker_desktop url is reachable " +
+				"from this network, and that no proxy refuses it",
 		})
 	}
 
@@ -316,22 +320,23 @@ func rangeSize(s string) (int64, bool) {
 var safeName = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9 ._-]*$`)
 
 // fileName names the downloaded file after the last element of the URL's
-// path, or after the platform's usual installer name when that is not a
-// plain file name.
+// path when that is a plain file name of the platform's installer type
+// (.exe on Windows, .dmg on macOS), otherwise after the usual installer.
 func fileName(in manifests.Installer) (string, error) {
 	u, err := url.Parse(in.URL)
 	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
 		return "", problem.Usagef("runtime.docker_desktop for %s: %q is not an http(s) URL",
 			in.Platform, in.URL)
 	}
+	usual, ext := "Docker Desktop Installer.exe", ".exe"
+	if strings.HasPrefix(in.Platform, "darwin/") {
+		usual, ext = "Docker.dmg", ".dmg"
+	}
 	name := path.Base(u.Path)
-	if safeName.MatchString(name) && !strings.HasSuffix(name, partSuffix) {
+	if safeName.MatchString(name) && strings.EqualFold(path.Ext(name), ext) {
 		return name, nil
 	}
-	if strings.HasPrefix(in.Platform, "darwin/") {
-		return "Docker.dmg", nil
-	}
-	return "Docker Desktop Installer.exe", nil
+	return usual, nil
 }
 
 func hostOf(raw string) string {

@@ -1,6 +1,7 @@
 package desktop
 
 import (
+	"errors"
 	"fmt"
 	"path"
 
@@ -31,7 +32,8 @@ func PlanInstall(goos, file, mount, user string) (InstallPlan, error) {
 		}}, nil
 	case "darwin":
 		if mount == "" || user == "" {
-			return InstallPlan{}, fmt.Errorf("installing Docker Desktop on macOS needs a mount point and a user")
+			return InstallPlan{}, errors.New(
+				"installing Docker Desktop on macOS needs a mount point and a user")
 		}
 		return InstallPlan{
 			Prepare: []engine.Command{{
@@ -101,7 +103,8 @@ func InstallerExit(goos string, code int, output string) (Outcome, error) {
 	case code == exitUserCancelled:
 		p.Fix = "run setup again and let the installer finish"
 	case goos == "windows":
-		p.Fix = `see the installer's log, %ProgramData%\DockerDesktop\install-log-admin.txt, for the reason; fix it and run setup again`
+		p.Fix = `see the installer's log, %ProgramData%\DockerDesktop\install-log-admin.txt, ` +
+			"for the reason; fix it and run setup again"
 	default:
 		p.Fix = "fix what the installer's output says, then run setup again"
 	}

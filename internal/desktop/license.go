@@ -25,8 +25,10 @@ func AcceptLicense(unattended, accepted bool, confirm func(string) (bool, error)
 	if unattended || confirm == nil {
 		return &problem.Error{
 			Code: problem.Usage,
-			What: "installing Docker Desktop needs its license accepted, and no one can be asked: pass --accept-license",
-			Fix:  "read the Docker Subscription Service Agreement (" + LicenseURL + ") and, if you accept it, run setup again with --accept-license",
+			What: "installing Docker Desktop needs its license accepted, and no one can be asked: " +
+				"pass --accept-license",
+			Fix: "read the Docker Subscription Service Agreement (" + LicenseURL + ") and, " +
+				"if you accept it, run setup again with --accept-license",
 		}
 	}
 	ok, err := confirm(LicenseQuestion)

@@ -36,7 +36,7 @@ const (
 func SignedInUser(goos string, candidates []Account) (Account, error) {
 	var seen []string
 	for _, a := range candidates {
-		reason := refuse(a)
+		reason := refuse(goos, a)
 		if reason == "" {
 			return a, nil
 		}
@@ -55,7 +55,8 @@ func SignedInUser(goos string, candidates []Account) (Account, error) {
 		p.Fix = "run setup with sudo from the account that will use Docker Desktop"
 	} else {
 		p.Fix = "run setup while signed in with the account that will use Docker Desktop, " +
-			`or add it yourself as an administrator ('net localgroup docker-users DOMAIN\user /add') and sign out and in`
+			"or add it yourself as an administrator " +
+			`('net localgroup docker-users DOMAIN\user /add') and sign out and in`
 	}
 	return Account{}, p
 }
@@ -71,38 +72,56 @@ var serviceSIDs = map[string]string{
 // managers, font drivers, IIS application pools, virtual machines.
 var serviceSIDPrefixes = []string{"S-1-5-80-", "S-1-5-90-", "S-1-5-96-", "S-1-5-82-", "S-1-5-83-"}
 
-var serviceNames = map[string]bool{
-	"system": true, "localsystem": true, "local service": true,
-	"network service": true, "root": true, "nobody": true, "daemon": true,
+// serviceNames are accounts, by name, that run services, not people.
+var serviceNames = map[string]map[string]bool{
+	"windows": {"system": true, "localsystem": true, "local service": true, "network service": true},
+	"darwin":  {"root": true, "nobody": true, "daemon": true},
 }
 
-// refuse says why a cannot be the person's account, or "".
-func refuse(a Account) string {
-	if strings.TrimSpace(a.Name) == "" {
-		return "no account"
-	}
-	if why, ok := serviceSIDs[strings.ToUpper(a.SID)]; ok {
+// serviceSID says which kind of service account sid is, or "".
+func serviceSID(sid string) string {
+	sid = strings.ToUpper(sid)
+	if why, ok := serviceSIDs[sid]; ok {
 		return why
 	}
 	for _, prefix := range serviceSIDPrefixes {
-		if strings.HasPrefix(strings.ToUpper(a.SID), prefix) {
+		if strings.HasPrefix(sid, prefix) {
 			return "a virtual service account"
 		}
+	}
+	return ""
+}
+
+func isServiceSID(sid string) bool { return serviceSID(sid) != "" }
+
+// refuse says why a cannot be the person's account on goos, or "".
+func refuse(goos string, a Account) string {
+	if strings.TrimSpace(a.Name) == "" {
+		return "no account"
+	}
+	if why := serviceSID(a.SID); why != "" {
+		return why
 	}
 	user := a.Name
 	if i := strings.LastIndexByte(user, '\\'); i >= 0 {
 		user = user[i+1:]
 	}
 	lower := strings.ToLower(user)
-	switch {
-	case serviceNames[lower]:
+	if serviceNames[goos][lower] {
 		return "a system account"
-	case strings.HasSuffix(user, "$"):
-		return "a computer account"
-	case strings.HasPrefix(lower, "dwm-") || strings.HasPrefix(lower, "umfd-"):
-		return "a virtual service account"
-	case strings.HasPrefix(user, "_"):
-		return "a macOS service account"
+	}
+	switch goos {
+	case "windows":
+		switch {
+		case strings.HasSuffix(user, "$"):
+			return "a computer account"
+		case strings.HasPrefix(lower, "dwm-") || strings.HasPrefix(lower, "umfd-"):
+			return "a virtual service account"
+		}
+	case "darwin":
+		if strings.HasPrefix(user, "_") {
+			return "a macOS service account"
+		}
 	}
 	return ""
 }
@@ -139,7 +158,8 @@ func JoinResult(status uint32, group, account string) (added bool, err error) {
 		p.Fix = "run setup as an administrator"
 	case statusGroupNotFound:
 		p.What = fmt.Sprintf("the local group %s does not exist", group)
-		p.Fix = "Docker Desktop's installation is incomplete: reinstall Docker Desktop, then run setup again"
+		p.Fix = "Docker Desktop's installation is incomplete: reinstall Docker Desktop, " +
+			"then run setup again"
 	case statusNoneMapped, statusNoSuchMember, statusInvalidMember:
 		p.What += ": there is no such account"
 	}

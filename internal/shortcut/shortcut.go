@@ -1,6 +1,11 @@
 // Package shortcut writes the launchers that open a product's pages: XDG
-// desktop entries on Linux. Each launcher runs "setup launch", which starts
-// the stack when it is stopped and then opens the page.
+// desktop entries on Linux and other Unix systems, shell links (.lnk) on
+// Windows. Each launcher runs "setup launch", which starts the stack when
+// it is stopped and then opens the page.
+//
+// What a launcher holds and where it goes are plain functions of their
+// inputs, tested on every platform; only writing a shell link, through
+// COM, and asking Windows for its known folders are Windows code.
 package shortcut
 
 import (
@@ -14,7 +19,10 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"runtime"
 	"strings"
+
+	"setup/internal/winapp"
 )
 
 // Launcher is one shortcut to write.
@@ -31,10 +39,14 @@ type Launcher struct {
 
 // Places are the folders launchers go to.
 type Places struct {
-	// Applications is the menu folder; always written.
+	// Applications is the menu folder of Linux and other Unix systems;
+	// always written.
 	Applications string
 	// Desktop is written only when it exists; empty for none.
 	Desktop string
+	// StartMenu is the Programs folder of the Windows Start Menu; always
+	// written.
+	StartMenu string
 }
 
 // XDGPlaces returns the folders of the XDG base-directory and user-dirs
@@ -128,28 +140,66 @@ func escapeValue(s string) string {
 }
 
 // Write writes each launcher to the places, replacing a file only when its
-// content differs, and returns the paths that hold a launcher now.
+// content differs, and returns the paths that hold a launcher now: desktop
+// entries, or shell links on Windows.
 func Write(places Places, launchers []Launcher) ([]string, error) {
-	var paths []string
+	var targets []target
 	for _, l := range launchers {
-		data := l.Render()
-		dirs := []string{places.Applications}
-		if places.Desktop != "" {
-			if info, err := os.Stat(places.Desktop); err == nil && info.IsDir() {
-				dirs = append(dirs, places.Desktop)
-			}
+		menu, desktop := paths(runtime.GOOS, places, l)
+		if menu != "" {
+			targets = append(targets, target{path: menu, l: l})
 		}
-		for _, dir := range dirs {
-			path := filepath.Join(dir, l.FileName())
-			if err := writeIfChanged(path, data); err != nil {
-				return paths, err
+		if desktop != "" {
+			if info, err := os.Stat(places.Desktop); err == nil && info.IsDir() {
+				targets = append(targets, target{path: desktop, l: l})
 			}
-			paths = append(paths, path)
 		}
 	}
-	return paths, nil
+	return writeTargets(targets)
 }
 
+// target is one launcher file to write.
+type target struct {
+	path string
+	l    Launcher
+}
+
+// Paths returns every path a launcher may have on the operating system
+// goos (a runtime.GOOS value), menu first and Desktop second, whether
+// they exist or not: what Write writes and what uninstalling removes.
+func Paths(goos string, places Places, l Launcher) []string {
+	var out []string
+	menu, desktop := paths(goos, places, l)
+	for _, p := range []string{menu, desktop} {
+		if p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// paths returns the menu and Desktop paths of l on goos; "" for a folder
+// the places do not name.
+func paths(goos string, places Places, l Launcher) (menu, desktop string) {
+	if goos == "windows" {
+		if places.StartMenu != "" {
+			menu = winapp.JoinPath(places.StartMenu, l.LinkName())
+		}
+		if places.Desktop != "" {
+			desktop = winapp.JoinPath(places.Desktop, l.LinkName())
+		}
+		return menu, desktop
+	}
+	if places.Applications != "" {
+		menu = filepath.Join(places.Applications, l.FileName())
+	}
+	if places.Desktop != "" {
+		desktop = filepath.Join(places.Desktop, l.FileName())
+	}
+	return menu, desktop
+}
+
+// writeIfChanged writes data to path unless path holds it already.
 func writeIfChanged(path string, data []byte) error {
 	if old, err := os.ReadFile(path); err == nil && bytes.Equal(old, data) {
 		return nil

@@ -1,3 +1,8 @@
+//go:build !windows
+
+// Desktop entries are the launchers of Linux and other Unix systems; the
+// Windows tests are in write_windows_test.go.
+
 package shortcut_test
 
 import (

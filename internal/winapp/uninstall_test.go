@@ -9,7 +9,10 @@ import (
 )
 
 func TestUninstallEntry(t *testing.T) {
-	exe := `C:\Program Files\Acme\Sensor Suite\setup.exe`
+	const (
+		exe     = `C:\Program Files\Acme\Sensor Suite\setup.exe`
+		userDir = `C:\Users\Jürgen\AppData\Local\Programs\Überwachung Süd ✓`
+	)
 	tests := []struct {
 		name    string
 		product winapp.Product
@@ -18,10 +21,12 @@ func TestUninstallEntry(t *testing.T) {
 		want    winapp.Entry
 		wantErr bool
 	}{{
-		name:    "all values",
-		product: winapp.Product{ID: "sensorsuite", Name: "Sensor Suite", Version: "2.7.1", Publisher: "Acme"},
-		exe:     exe,
-		size:    10*1024*1024 + 1,
+		name: "all values",
+		product: winapp.Product{
+			ID: "sensorsuite", Name: "Sensor Suite", Version: "2.7.1", Publisher: "Acme",
+		},
+		exe:  exe,
+		size: 10*1024*1024 + 1,
 		want: winapp.Entry{
 			Key: `Software\Microsoft\Windows\CurrentVersion\Uninstall\sensorsuite`,
 			Strings: map[string]string{
@@ -38,19 +43,17 @@ func TestUninstallEntry(t *testing.T) {
 	}, {
 		name:    "per user, unicode, no publisher",
 		product: winapp.Product{ID: "ueberwachung", Name: "Überwachung Süd ✓", Version: "1.0.0"},
-		exe:     `C:\Users\Jürgen\AppData\Local\Programs\Überwachung Süd ✓\setup.exe`,
+		exe:     userDir + `\setup.exe`,
 		size:    0,
 		want: winapp.Entry{
 			Key: `Software\Microsoft\Windows\CurrentVersion\Uninstall\ueberwachung`,
 			Strings: map[string]string{
-				"DisplayName":    "Überwachung Süd ✓",
-				"DisplayVersion": "1.0.0",
-				"DisplayIcon":    `C:\Users\Jürgen\AppData\Local\Programs\Überwachung Süd ✓\setup.exe,0`,
-				"UninstallString": `"C:\Users\Jürgen\AppData\Local\Programs\Überwachung Süd ✓\setup.exe"` +
-					` uninstall`,
-				"QuietUninstallString": `"C:\Users\Jürgen\AppData\Local\Programs\Überwachung Süd ✓\setup.exe"` +
-					` uninstall --unattended`,
-				"InstallLocation": `C:\Users\Jürgen\AppData\Local\Programs\Überwachung Süd ✓`,
+				"DisplayName":          "Überwachung Süd ✓",
+				"DisplayVersion":       "1.0.0",
+				"DisplayIcon":          userDir + `\setup.exe,0`,
+				"UninstallString":      `"` + userDir + `\setup.exe" uninstall`,
+				"QuietUninstallString": `"` + userDir + `\setup.exe" uninstall --unattended`,
+				"InstallLocation":      userDir,
 			},
 			DWords: map[string]uint32{"NoModify": 1, "NoRepair": 1, "EstimatedSize": 0},
 		},

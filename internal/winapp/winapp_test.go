@@ -42,7 +42,8 @@ func TestQuoteArg(t *testing.T) {
 
 func TestCommandLine(t *testing.T) {
 	exe := `C:\Program Files\Acme\Sensor Suite\setup.exe`
-	args := []string{"launch", "--manifest", `C:\ProgramData\Sensor Suite\manifest.yaml`, "Überwachung Süd ✓"}
+	args := []string{"launch", "--manifest",
+		`C:\ProgramData\Sensor Suite\manifest.yaml`, "Überwachung Süd ✓"}
 	got := winapp.CommandLine(exe, args)
 	want := `"C:\Program Files\Acme\Sensor Suite\setup.exe" launch --manifest ` +
 		`"C:\ProgramData\Sensor Suite\manifest.yaml" "Überwachung Süd ✓"`
@@ -135,9 +136,11 @@ func TestJoinPath(t *testing.T) {
 		elem []string
 		want string
 	}{
-		{elem: []string{`C:\Program Files`, "Acme", "setup.exe"}, want: `C:\Program Files\Acme\setup.exe`},
+		{elem: []string{`C:\Program Files`, "Acme", "setup.exe"},
+			want: `C:\Program Files\Acme\setup.exe`},
 		{elem: []string{`C:\`, "x"}, want: `C:\x`},
-		{elem: []string{`C:\Users\u\OneDrive - Org\Desktop\`, `App.lnk`}, want: `C:\Users\u\OneDrive - Org\Desktop\App.lnk`},
+		{elem: []string{`C:\Users\u\OneDrive - Org\Desktop\`, `App.lnk`},
+			want: `C:\Users\u\OneDrive - Org\Desktop\App.lnk`},
 		{elem: []string{`\\server\share`, "x"}, want: `\\server\share\x`},
 	}
 	for _, tt := range tests {
