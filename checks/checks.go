@@ -119,19 +119,25 @@ type PortUse struct {
 	Err error
 	// Owner names our own container holding the port, if any.
 	Owner string
+	// Reserved is true when Windows keeps the port from every program;
+	// ExcludedPorts reports that, and Ports does not count it as taken.
+	Reserved bool
 }
 
 // Ports judges the published host ports: each must be free or held by a
-// container of this product.
+// container of this product. A port Windows reserves is left to
+// ExcludedPorts, which tells its different fix.
 func Ports(uses []PortUse) Result {
 	const name = "ports"
 	sort.Slice(uses, func(i, j int) bool { return uses[i].Port < uses[j].Port })
-	var free, ours, taken []string
+	var free, ours, reserved, taken []string
 	for _, u := range uses {
 		label := fmt.Sprintf("%d/%s", u.Port, u.Protocol)
 		switch {
 		case u.Owner != "":
 			ours = append(ours, label+" ("+u.Owner+")")
+		case u.Reserved:
+			reserved = append(reserved, label)
 		case u.Err == nil:
 			free = append(free, label)
 		default:
@@ -152,6 +158,10 @@ func Ports(uses []PortUse) Result {
 	}
 	if len(ours) > 0 {
 		parts = append(parts, "held by this product: "+strings.Join(ours, ", "))
+	}
+	if len(reserved) > 0 {
+		parts = append(parts, "reserved by Windows (see excluded ports): "+
+			strings.Join(reserved, ", "))
 	}
 	return ok(name, "%s", strings.Join(parts, "; "))
 }

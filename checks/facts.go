@@ -8,6 +8,8 @@ type facts struct {
 	diskPath string
 	diskFree uint64
 	diskErr  error
+	// excluded are the TCP port ranges Windows keeps from programs.
+	excluded []PortRange
 	// platform holds the results of checks only this platform has.
 	platform []Result
 }

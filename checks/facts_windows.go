@@ -35,6 +35,7 @@ func gather(in Input) facts {
 	defer cancel()
 	wf := readWindowsFacts(ctx, systemProbe{}, !in.EngineAnswers)
 	f.platform = Windows(in, wf)
+	f.excluded = wf.Excluded
 	return f
 }
 
@@ -269,101 +270,8 @@ func (systemProbe) Virtualization() (*bool, bool) {
 	return &disabled, false
 }
 
-var (
-	dismapi                = windows.NewLazySystemDLL("dismapi.dll")
-	procDismInitialize     = dismapi.NewProc("DismInitialize")
-	procDismOpenSession    = dismapi.NewProc("DismOpenSession")
-	procDismGetFeatureInfo = dismapi.NewProc("DismGetFeatureInfo")
-	procDismDelete         = dismapi.NewProc("DismDelete")
-	procDismCloseSession   = dismapi.NewProc("DismCloseSession")
-	procDismShutdown       = dismapi.NewProc("DismShutdown")
-)
-
-// The DISM API's constants (DismApi.h).
-const (
-	dismOnlineImage         = "DISM_{53BFAE52-B167-4E2F-A258-0A37B57FF845}"
-	dismLogErrors           = 0
-	dismAlreadyInitialized  = 0xC0040001
-	dismUnknownFeature      = 0x800F080C
-	dismStateInstalled      = 4
-	dismStateInstallPending = 5
-	dismStateSuperseded     = 6
-	dismStatePartially      = 7
-	errorElevationRequired  = 0x800702E4
-)
-
-// Features reads the optional features through the DISM API (dismapi.dll,
-// the library dism.exe is built on), which answers with state numbers
-// rather than translated text. The DISM API needs administrator rights.
+// Features reads the optional features through the DISM API; see
+// WindowsFeatures.
 func (systemProbe) Features(ctx context.Context) (FeatureStates, error) {
-	if err := dismapi.Load(); err != nil {
-		return FeatureStates{}, fmt.Errorf("loading dismapi.dll: %w", err)
-	}
-	hr, _, _ := procDismInitialize.Call(dismLogErrors, 0, 0)
-	switch uint32(hr) {
-	case 0:
-		defer procDismShutdown.Call()
-	case dismAlreadyInitialized:
-		// Whoever initialized it shuts it down.
-	case errorElevationRequired:
-		return FeatureStates{}, errors.New("reading Windows features needs administrator rights")
-	default:
-		return FeatureStates{}, fmt.Errorf("starting DISM: HRESULT %#08x", uint32(hr))
-	}
-
-	image, _ := windows.UTF16PtrFromString(dismOnlineImage)
-	var session uint32
-	hr, _, _ = procDismOpenSession.Call(uintptr(unsafe.Pointer(image)), 0, 0,
-		uintptr(unsafe.Pointer(&session)))
-	if int32(hr) < 0 {
-		return FeatureStates{}, fmt.Errorf("opening a DISM session: HRESULT %#08x", uint32(hr))
-	}
-	defer procDismCloseSession.Call(uintptr(session))
-
-	var s FeatureStates
-	for _, ft := range []struct {
-		name  string
-		state *FeatureState
-	}{{FeatureWSL, &s.WSL}, {FeatureVMP, &s.VMP}, {FeatureHyperV, &s.HyperV}} {
-		if err := ctx.Err(); err != nil {
-			return s, err
-		}
-		st, err := dismFeature(session, ft.name)
-		if err != nil {
-			return s, err
-		}
-		*ft.state = st
-	}
-	return s, nil
-}
-
-// dismFeature reads one feature's state. DismFeatureInfo starts with the
-// feature's name (a pointer) followed by its DismPackageFeatureState.
-func dismFeature(session uint32, name string) (FeatureState, error) {
-	n, err := windows.UTF16PtrFromString(name)
-	if err != nil {
-		return FeatureUnknown, err
-	}
-	var info *struct {
-		name  *uint16
-		state uint32
-	}
-	hr, _, _ := procDismGetFeatureInfo.Call(uintptr(session), uintptr(unsafe.Pointer(n)),
-		0, 0, uintptr(unsafe.Pointer(&info)))
-	switch {
-	case uint32(hr) == dismUnknownFeature:
-		return FeatureAbsent, nil
-	case int32(hr) < 0 || info == nil:
-		return FeatureUnknown, fmt.Errorf("reading the state of %s: HRESULT %#08x", name, uint32(hr))
-	}
-	defer procDismDelete.Call(uintptr(unsafe.Pointer(info)))
-
-	switch info.state {
-	case dismStateInstalled, dismStateSuperseded, dismStatePartially:
-		return FeatureEnabled, nil
-	case dismStateInstallPending:
-		return FeatureEnablePending, nil
-	}
-	// Staged, removed, uninstall pending, not present.
-	return FeatureDisabled, nil
+	return readFeatures(ctx)
 }

@@ -60,7 +60,7 @@ func Run(ctx context.Context, in Input) []Result {
 			"free space on the disk that holds "+f.diskPath))
 	}
 	results = append(results, EngineAccess(in.Endpoint, in.System, probeEndpoint(ctx, in.Endpoint)))
-	results = append(results, Ports(probePorts(m, in.OwnPorts)))
+	results = append(results, Ports(probePorts(m, in.OwnPorts, f.excluded)))
 	return results
 }
 
@@ -115,14 +115,16 @@ func probeEndpoint(ctx context.Context, ep engine.Endpoint) error {
 	return conn.Close()
 }
 
-// probePorts tries to bind every published host port.
-func probePorts(m *manifests.Manifest, own map[int]string) []PortUse {
+// probePorts tries to bind every published host port. excluded are the
+// TCP port ranges Windows keeps from programs, none elsewhere.
+func probePorts(m *manifests.Manifest, own map[int]string, excluded []PortRange) []PortUse {
 	var uses []PortUse
 	for _, name := range m.StartOrder() {
 		for _, p := range m.Services[name].PortsOf() {
 			u := PortUse{Port: p.Host, Protocol: p.Protocol, Service: name, Owner: own[p.Host]}
 			if u.Owner == "" {
-				u.Err = bindable(p)
+				inRange := p.Protocol == "tcp" && inRanges(p.Host, excluded)
+				u.Err, u.Reserved = portError(bind(p), inRange)
 			}
 			uses = append(uses, u)
 		}
@@ -130,30 +132,65 @@ func probePorts(m *manifests.Manifest, own map[int]string) []PortUse {
 	return uses
 }
 
-func bindable(p manifests.Port) error {
+func inRanges(port int, ranges []PortRange) bool {
+	for _, r := range ranges {
+		if port >= r.Start && port <= r.End {
+			return true
+		}
+	}
+	return false
+}
+
+// bind binds the port and lets it go again.
+func bind(p manifests.Port) error {
 	addr := net.JoinHostPort(p.HostIP, fmt.Sprint(p.Host))
 	if p.Protocol == "udp" {
 		c, err := net.ListenPacket("udp", addr)
 		if err != nil {
-			return portError(err)
+			return err
 		}
 		return c.Close()
 	}
 	l, err := net.Listen("tcp", addr)
 	if err != nil {
-		return portError(err)
+		return err
 	}
 	return l.Close()
 }
 
-// portError keeps "in use" and drops "permission denied": a port below 1024
-// cannot be bound by a user, but the engine binds it as root.
-func portError(err error) error {
-	if errors.Is(err, syscall.EACCES) {
-		return nil
+// Winsock's errors from binding a port, as Windows reports them. Their
+// numbers lie far above any Unix errno, so they mean the same on every
+// system and portError is tested anywhere.
+const (
+	// wsaeacces: the port lies in a range Windows excludes, or another
+	// program holds it for its exclusive use (SO_EXCLUSIVEADDRUSE).
+	wsaeacces = syscall.Errno(10013)
+	// wsaeaddrinuse: another program holds the port.
+	wsaeaddrinuse = syscall.Errno(10048)
+)
+
+// portError judges the error from binding a port for the ports check: it
+// returns the error to report, nil when there is none, and whether the
+// port is reserved by Windows. excluded says whether the port lies in a
+// range Windows excludes. Such a port fails to bind with WSAEACCES; the
+// excluded-ports check reports it, so the ports check does not call it
+// taken. A WSAEACCES outside the known ranges is most often another
+// program's exclusive hold, and is reported. On Unix, "permission denied" is dropped: a user cannot
+// bind a port below 1024, but the engine binds it as root.
+func portError(err error, excluded bool) (report error, reserved bool) {
+	switch {
+	case err == nil:
+		return nil, false
+	case errors.Is(err, wsaeacces) && excluded:
+		return nil, true
+	case errors.Is(err, wsaeacces):
+		return errors.New("access denied: another program holds it for its " +
+			"exclusive use, or Windows reserves it"), false
+	case errors.Is(err, syscall.EACCES):
+		return nil, false
+	case errors.Is(err, wsaeaddrinuse), errors.Is(err, syscall.EADDRINUSE),
+		strings.Contains(err.Error(), "address already in use"):
+		return errors.New("address already in use"), false
 	}
-	if errors.Is(err, syscall.EADDRINUSE) || strings.Contains(err.Error(), "address already in use") {
-		return errors.New("address already in use")
-	}
-	return err
+	return err, false
 }

@@ -76,7 +76,7 @@ func Windows(in Input, f WindowsFacts) []Result {
 				Evidence: fmt.Sprintf("could not read the state of %s and %s: %v",
 					FeatureWSL, FeatureVMP, f.FeaturesErr)})
 		} else {
-			results = append(results, Features(f.Features, f.EditionID))
+			results = append(results, OptionalFeatures(f.Features, f.EditionID))
 		}
 	}
 
@@ -356,10 +356,11 @@ func (s FeatureStates) Missing() []string {
 	return missing
 }
 
-// Features judges the optional features of Windows. Docker Desktop's WSL 2
-// back end needs WSL and VirtualMachinePlatform, which setup can enable
-// (Windows then restarts); Hyper-V is optional and absent from Home.
-func Features(s FeatureStates, editionID string) Result {
+// OptionalFeatures judges the optional features of Windows. Docker
+// Desktop's WSL 2 back end needs WSL and VirtualMachinePlatform, which
+// setup can enable (Windows then restarts); Hyper-V is optional and absent
+// from Home.
+func OptionalFeatures(s FeatureStates, editionID string) Result {
 	const name = "windows features"
 	hyperV := "Hyper-V " + s.HyperV.String()
 	if homeEditions[editionID] {

@@ -240,7 +240,7 @@ func TestVirtualization(t *testing.T) {
 	}
 }
 
-func TestFeatures(t *testing.T) {
+func TestOptionalFeatures(t *testing.T) {
 	on, off := checks.FeatureEnabled, checks.FeatureDisabled
 	tests := []struct {
 		name    string
@@ -271,20 +271,20 @@ func TestFeatures(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got := checks.Features(tt.states, tt.edition)
+			got := checks.OptionalFeatures(tt.states, tt.edition)
 			if got.Status != tt.want {
-				t.Errorf("Features(%+v) = %s (%s), want %s", tt.states, got.Status, got.Evidence, tt.want)
+				t.Errorf("OptionalFeatures(%+v) = %s (%s), want %s", tt.states, got.Status, got.Evidence, tt.want)
 			}
 			if diff := cmp.Diff(tt.missing, tt.states.Missing()); diff != "" {
 				t.Errorf("Missing() mismatch (-want +got):\n%s", diff)
 			}
 			for _, m := range tt.missing {
 				if got.Status == checks.Warn && !strings.Contains(got.Fix, m) {
-					t.Errorf("Features().Fix = %q, want it to name %s", got.Fix, m)
+					t.Errorf("OptionalFeatures().Fix = %q, want it to name %s", got.Fix, m)
 				}
 			}
 			if !strings.Contains(got.Fix, tt.fix) {
-				t.Errorf("Features().Fix = %q, want it to say %q", got.Fix, tt.fix)
+				t.Errorf("OptionalFeatures().Fix = %q, want it to say %q", got.Fix, tt.fix)
 			}
 		})
 	}
