@@ -12,6 +12,8 @@ import (
 	"path/filepath"
 	"time"
 
+	"setup/checks"
+	"setup/internal/desktop"
 	"setup/internal/engine"
 	"setup/internal/progress"
 	"setup/internal/state"
@@ -86,6 +88,13 @@ type Options struct {
 	// Args are setup's own arguments, for running it again after a
 	// restart or elevated.
 	Args []string
+	// Features reads and turns on Windows optional features;
+	// checks.SystemFeatures() when nil. Tests pass a fake: the real state
+	// cannot be had outside a real Windows.
+	Features checks.Features
+	// DesktopRunner runs Docker Desktop's installer and program;
+	// desktop.ExecRunner when nil. Tests pass a fake.
+	DesktopRunner desktop.Runner
 }
 
 // Labels that setup puts on everything it creates.
@@ -180,11 +189,11 @@ func (r *run) install(ctx context.Context, upgrade bool) error {
 
 	steps := []step{
 		{"checks", r.check},
+		{"registration", r.register},
 		{"engine", r.connect},
 		{"resolve", r.resolve},
 		{"pull", r.pullAndPrepare},
 		{"services", r.services},
-		{"registration", r.register},
 		{"shortcuts", r.shortcuts},
 		{"state", r.save},
 	}

@@ -166,6 +166,12 @@ func (r *run) connect(ctx context.Context) error {
 		}
 		v, err = engine.Check(ctx, r.docker, r.endpoint, h.GOOS, r.m.Runtime.Engine, true)
 	}
+	if err != nil && r.usesDesktop() {
+		if err := r.provisionDesktop(ctx); err != nil {
+			return err
+		}
+		v, err = engine.Check(ctx, r.docker, r.endpoint, h.GOOS, r.m.Runtime.Engine, true)
+	}
 	if err != nil {
 		return err
 	}

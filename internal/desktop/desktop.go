@@ -288,6 +288,11 @@ func install(ctx context.Context, opts Options, sys system, self Process, res *R
 				platformOf(sys.goos)),
 			"install Docker Desktop yourself from https://docs.docker.com/desktop/, then run setup again")
 	}
+	// An unattended run missing --accept-license is a usage error, told
+	// before anything else: no rights would make it succeed.
+	if opts.Unattended && !opts.AcceptLicense {
+		return AcceptLicense(true, false, nil)
+	}
 	if !self.Elevated {
 		return problem.New(problem.Engine,
 			"installing Docker Desktop needs administrator rights",

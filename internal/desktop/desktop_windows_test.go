@@ -78,7 +78,8 @@ func TestDetectInRegistry(t *testing.T) {
 	}
 
 	deleteTree(registry.CURRENT_USER, path, parent)
-	if _, err := registry.OpenKey(registry.CURRENT_USER, path, registry.QUERY_VALUE); !errors.Is(err, registry.ErrNotExist) {
+	_, err = registry.OpenKey(registry.CURRENT_USER, path, registry.QUERY_VALUE)
+	if !errors.Is(err, registry.ErrNotExist) {
 		t.Errorf("the test key is still there after removing it: %v", err)
 	}
 }
@@ -108,7 +109,8 @@ func TestSelfAndCandidates(t *testing.T) {
 		t.Fatalf("SignedInUser(%+v) error = %v", cands, err)
 	}
 	if !strings.Contains(user.Name, os.Getenv("USERNAME")) {
-		t.Errorf("SignedInUser() = %+v, want the account named by USERNAME %q", user, os.Getenv("USERNAME"))
+		t.Errorf("SignedInUser() = %+v, want the account named by USERNAME %q",
+			user, os.Getenv("USERNAME"))
 	}
 }
 
@@ -127,7 +129,8 @@ func TestJoinGroup(t *testing.T) {
 		if underWine() {
 			// Wine's NetLocalGroupAddMembers is a stub that reports
 			// success for any group without changing anything.
-			t.Skipf("under Wine, NetLocalGroupAddMembers is a stub (adding to a missing group gave %v)", err)
+			t.Skipf("under Wine, NetLocalGroupAddMembers is a stub "+
+				"(adding to a missing group gave %v)", err)
 		}
 		t.Fatalf("joinGroup(a missing group) = %v, want an error saying it does not exist", err)
 	}
@@ -151,7 +154,8 @@ func TestJoinGroup(t *testing.T) {
 	for i, want := range []bool{true, false} {
 		added, err := joinGroup(group, user.Name)
 		if err != nil || added != want {
-			t.Errorf("joinGroup(%s, %s) #%d = %v, %v; want %v", group, user.Name, i+1, added, err, want)
+			t.Errorf("joinGroup(%s, %s) #%d = %v, %v; want %v",
+				group, user.Name, i+1, added, err, want)
 		}
 	}
 }

@@ -72,18 +72,18 @@ func TestPlanInstall(t *testing.T) {
 			}},
 		},
 		{
-			name: "macOS", goos: "darwin", mount: "/tmp/mnt", user: "alice",
+			name: "macOS", goos: "darwin", mount: "/Volumes/Docker", user: "alice",
 			want: InstallPlan{
 				Prepare: []engine.Command{{Name: "hdiutil", Args: []string{
-					"attach", "-nobrowse", "-readonly", "-noautoopen", "-mountpoint", "/tmp/mnt", "INSTALLER"}}},
+					"attach", "-nobrowse", "-readonly", "-noautoopen", "-mountpoint", "/Volumes/Docker", "INSTALLER"}}},
 				Install: engine.Command{
-					Name: "/tmp/mnt/Docker.app/Contents/MacOS/install",
+					Name: "/Volumes/Docker/Docker.app/Contents/MacOS/install",
 					Args: []string{"--accept-license", "--user=alice"},
 				},
-				Cleanup: []engine.Command{{Name: "hdiutil", Args: []string{"detach", "/tmp/mnt", "-force"}}},
+				Cleanup: []engine.Command{{Name: "hdiutil", Args: []string{"detach", "/Volumes/Docker", "-force"}}},
 			},
 		},
-		{name: "macOS without user", goos: "darwin", mount: "/tmp/mnt", wantErr: true},
+		{name: "macOS without user", goos: "darwin", mount: "/Volumes/Docker", wantErr: true},
 		{name: "linux", goos: "linux", wantErr: true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

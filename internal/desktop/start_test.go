@@ -54,35 +54,38 @@ func (e *fakeEngine) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-// socketPath returns where a test engine listens, in a short folder:
-// Unix socket paths are limited to about 100 bytes.
-func socketPath(t *testing.T) string {
+// engineAddr returns a loopback address where nothing listens yet, for
+// a test engine to listen on later.
+func engineAddr(t *testing.T) string {
 	t.Helper()
-	dir, err := os.MkdirTemp("", "dd")
+	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { os.RemoveAll(dir) })
-	return filepath.Join(dir, "engine.sock")
+	defer l.Close()
+	return l.Addr().String()
 }
 
-// serveAt serves e on a Unix socket at path.
-func serveAt(t *testing.T, path string, e http.Handler) {
+// serveAt serves e at addr.
+func serveAt(t *testing.T, addr string, e http.Handler) {
 	t.Helper()
-	l, err := net.Listen("unix", path)
+	l, err := net.Listen("tcp", addr)
 	if err != nil {
 		t.Error(err)
 		return
 	}
 	s := httptest.NewUnstartedServer(e)
+	s.Listener.Close()
 	s.Listener = l
 	s.Start()
 	t.Cleanup(s.Close)
 }
 
-func clientAt(t *testing.T, path string) engine.Versioner {
+// clientAt returns a Docker client for the engine at host, an address
+// with its scheme.
+func clientAt(t *testing.T, host string) engine.Versioner {
 	t.Helper()
-	c, err := engine.NewClient(engine.Endpoint{Host: "unix://" + path})
+	c, err := engine.NewClient(engine.Endpoint{Host: host})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -176,12 +179,12 @@ func TestStart(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			sock := socketPath(t)
+			addr := engineAddr(t)
 			e := &fakeEngine{os: "linux", version: "28.0.4"}
 			e.starting.Store(1)
 			r := &fakeRunner{launch: func(engine.Command) error {
 				// Docker Desktop takes a moment to make its pipe.
-				time.AfterFunc(300*time.Millisecond, func() { serveAt(t, sock, e) })
+				time.AfterFunc(300*time.Millisecond, func() { serveAt(t, addr, e) })
 				return nil
 			}}
 			var mu sync.Mutex
@@ -202,7 +205,7 @@ func TestStart(t *testing.T) {
 			}
 
 			sys := fakeSystem(tc.goos, winInst, tc.self)
-			v, err := start(context.Background(), opts, sys, ep, clientAt(t, sock))
+			v, err := start(context.Background(), opts, sys, ep, clientAt(t, "tcp://"+addr))
 			if err != nil {
 				t.Fatalf("start() error = %v", err)
 			}
@@ -251,8 +254,8 @@ func TestStartRunning(t *testing.T) {
 		},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			sock := socketPath(t)
-			serveAt(t, sock, tc.engine)
+			addr := engineAddr(t)
+			serveAt(t, addr, tc.engine)
 			r := &fakeRunner{}
 			opts := Options{
 				Runner:     r,
@@ -262,7 +265,7 @@ func TestStartRunning(t *testing.T) {
 			}
 
 			sys := fakeSystem("windows", inst, Process{})
-			_, err := start(context.Background(), opts, sys, ep, clientAt(t, sock))
+			_, err := start(context.Background(), opts, sys, ep, clientAt(t, "tcp://"+addr))
 			if len(r.launched) > 0 {
 				t.Errorf("start() launched %v for a running engine", r.launched)
 			}
@@ -286,14 +289,14 @@ func TestStartRunning(t *testing.T) {
 
 func TestStartTimesOut(t *testing.T) {
 	t.Parallel()
-	sock := socketPath(t)
+	addr := engineAddr(t)
 	r := &fakeRunner{}
 	opts := Options{Runner: r, StartTimeout: 1500 * time.Millisecond}
 	ep := engine.Endpoint{Host: LinuxEnginePipe, Source: "context desktop-linux"}
 	sys := fakeSystem("windows", Installation{Path: desktopExe}, Process{})
 
 	begin := time.Now()
-	_, err := start(context.Background(), opts, sys, ep, clientAt(t, sock))
+	_, err := start(context.Background(), opts, sys, ep, clientAt(t, "tcp://"+addr))
 	took := time.Since(begin)
 
 	var p *problem.Error
@@ -311,16 +314,16 @@ func TestStartTimesOut(t *testing.T) {
 
 func TestStartWaitsForStartingEngine(t *testing.T) {
 	t.Parallel()
-	sock := socketPath(t)
+	addr := engineAddr(t)
 	e := &fakeEngine{os: "linux", version: "28.0.4"}
 	e.starting.Store(3)
-	serveAt(t, sock, e)
+	serveAt(t, addr, e)
 	r := &fakeRunner{}
 	opts := Options{Runner: r, StartTimeout: 20 * time.Second}
 	ep := engine.Endpoint{Host: EnginePipe}
 
 	_, err := start(context.Background(), opts, fakeSystem("windows", Installation{Path: desktopExe}, Process{}),
-		ep, clientAt(t, sock))
+		ep, clientAt(t, "tcp://"+addr))
 	if err != nil {
 		t.Fatalf("start() error = %v", err)
 	}
@@ -330,7 +333,7 @@ func TestStartWaitsForStartingEngine(t *testing.T) {
 }
 
 func TestStartRefuses(t *testing.T) {
-	missing := socketPath(t)
+	missing := "tcp://" + engineAddr(t)
 	for _, tc := range []struct {
 		name    string
 		goos    string
@@ -424,14 +427,16 @@ func (e winErrno) Error() string { return e.text }
 func (e winErrno) Unwrap() error { return e.Errno }
 
 func TestClassifyDial(t *testing.T) {
-	// Errors of a real client: a missing socket, an engine answering 500.
-	missing := clientAt(t, socketPath(t))
-	_, missingErr := missing.Ping(context.Background())
-	sock := socketPath(t)
+	// Errors of a real client: nothing listening, a missing Unix socket,
+	// an engine answering 500.
+	_, refusedErr := clientAt(t, "tcp://"+engineAddr(t)).Ping(context.Background())
+	sock := filepath.Join(t.TempDir(), "engine.sock")
+	_, missingErr := clientAt(t, "unix://"+sock).Ping(context.Background())
+	addr := engineAddr(t)
 	e := &fakeEngine{os: "linux"}
 	e.starting.Store(100)
-	serveAt(t, sock, e)
-	_, startingErr := clientAt(t, sock).Ping(context.Background())
+	serveAt(t, addr, e)
+	_, startingErr := clientAt(t, "tcp://"+addr).Ping(context.Background())
 
 	for _, tc := range []struct {
 		name string
@@ -451,6 +456,7 @@ func TestClassifyDial(t *testing.T) {
 			errors.New("open //./pipe/docker_engine: Access is denied."), EngineDenied},
 		{"pipe busy", "windows", pipeError(231, "All pipe instances are busy."), EngineStarting},
 		{"socket missing", "darwin", missingErr, EngineNotRunning},
+		{"nothing listens", "windows", refusedErr, EngineNotRunning},
 		{"socket refused", "darwin",
 			&net.OpError{Op: "dial", Net: "unix", Err: syscall.ECONNREFUSED}, EngineNotRunning},
 		{"socket denied", "darwin",

@@ -28,6 +28,7 @@ const (
 	RateLimited   Code = 7
 	Cancelled     Code = 1602
 	Busy          Code = 1618
+	RebootStarted Code = 1641
 	Reboot        Code = 3010
 )
 
@@ -54,6 +55,8 @@ func (c Code) String() string {
 		return "cancelled by the user"
 	case Busy:
 		return "another setup is running"
+	case RebootStarted:
+		return "done, restart started"
 	case Reboot:
 		return "done, reboot required"
 	}
@@ -126,7 +129,11 @@ func Format(err error) string {
 		return "error: " + err.Error() + "\n"
 	}
 	var b strings.Builder
-	b.WriteString("error: " + err.Error() + "\n")
+	label := "error: "
+	if p.Code == Reboot || p.Code == RebootStarted {
+		label = "note: "
+	}
+	b.WriteString(label + err.Error() + "\n")
 	// Evidence already in the error's text is not shown again.
 	if p.Evidence != "" && !strings.Contains(err.Error(), strings.TrimSpace(p.Evidence)) {
 		for _, line := range strings.Split(strings.TrimRight(p.Evidence, "\n"), "\n") {

@@ -52,7 +52,7 @@ func TestFormat(t *testing.T) {
 func TestCodeNames(t *testing.T) {
 	seen := map[string]Code{}
 	for _, c := range []Code{OK, Failed, Usage, Prerequisites, Engine, Image, Unhealthy,
-		RateLimited, Cancelled, Busy, Reboot} {
+		RateLimited, Cancelled, Busy, RebootStarted, Reboot} {
 		name := c.String()
 		if strings.HasPrefix(name, "exit code") {
 			t.Errorf("code %d has no name", c)
