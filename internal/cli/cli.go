@@ -114,7 +114,8 @@ func (a *app) run(ctx context.Context, args []string) error {
 		Description: "Without a command, setup installs (or repairs) the stack. " +
 			"Exit codes: 0 done, 1 failed, 2 bad usage or manifest, 3 prerequisites not met, " +
 			"4 engine unavailable, 5 image resolve or pull failed, 6 service unhealthy, " +
-			"7 registry rate limit, 1602 cancelled, 1618 another setup running, 3010 reboot required.",
+			"7 registry rate limit, 1602 cancelled, 1618 another setup running, " +
+			"1641 restart started, 3010 reboot required.",
 		Flags: append(commonFlags(),
 			&cli.BoolFlag{Name: "upgrade", Usage: "same as the upgrade command"}, dryRun()),
 		HideVersion:    true,
