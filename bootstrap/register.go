@@ -5,19 +5,20 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 
 	"setup/internal/winapp"
 )
 
-// register, on Windows, copies setup to a stable place, so that shortcuts,
-// launch, upgrade and uninstall keep working after the downloaded file is
-// gone, and adds the product to Add/Remove Programs. An installation for
-// one user goes under LocalAppData and HKCU; an elevated or all-users one
-// under Program Files and HKLM. Elsewhere it does nothing.
+// register copies setup to a stable place, so that shortcuts, launch,
+// upgrade and uninstall keep working after the downloaded file is gone. On
+// Windows it also adds the product to Add/Remove Programs: an installation
+// for one user goes under LocalAppData and HKCU, an elevated or all-users
+// one under Program Files and HKLM.
 func (r *run) register(ctx context.Context) error {
 	h := r.opts.Host
 	if h.GOOS != "windows" {
-		return nil
+		return r.keepCopy()
 	}
 	perUser := r.perUser()
 	product := r.winProduct()
@@ -51,9 +52,33 @@ func (r *run) register(ctx context.Context) error {
 	return nil
 }
 
-// unregister removes the Add/Remove Programs entry and any pending resume.
+// keepCopy, outside Windows, keeps a copy of setup in the state folder.
+func (r *run) keepCopy() error {
+	stable := r.copyPath()
+	if r.opts.DryRun {
+		if same, err := winapp.SameFile(r.opts.Host.Executable, stable); err != nil || !same {
+			r.planned("copy setup to %s", stable)
+		}
+		return nil
+	}
+	if _, err := winapp.InstallCopy(r.opts.Host.Executable, stable); err != nil {
+		return fmt.Errorf("copying setup to %s: %w", stable, err)
+	}
+	r.exe = stable
+	return nil
+}
+
+func (r *run) copyPath() string {
+	return filepath.Join(r.store.Dir, "bin", "setup")
+}
+
+// unregister removes the Add/Remove Programs entry and any pending resume
+// on Windows, and the kept copy of setup elsewhere.
 func (r *run) unregister() error {
 	if r.opts.Host.GOOS != "windows" {
+		if err := os.RemoveAll(filepath.Dir(r.copyPath())); err != nil {
+			return fmt.Errorf("removing the copy of setup: %w", err)
+		}
 		return nil
 	}
 	var errs []error

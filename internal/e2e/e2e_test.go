@@ -378,6 +378,15 @@ func TestLifecycle(t *testing.T) {
 		t.Fatalf("shortcuts = %v, want one in applications and one on the Desktop", shortcuts)
 	}
 	validateDesktopFiles(t, shortcuts)
+	// The shortcuts run setup's kept copy, which outlives the downloaded file.
+	kept := filepath.Join(s.dir, "state", s.id, "bin", "setup")
+	entry, _ := os.ReadFile(shortcuts[0])
+	if !strings.Contains(string(entry), "Exec="+kept+" launch") {
+		t.Errorf("shortcut does not run the kept copy %s:\n%s", kept, entry)
+	}
+	if _, err := os.Stat(kept); err != nil {
+		t.Errorf("no kept copy of setup: %v", err)
+	}
 
 	// Data written now must survive everything below but --purge.
 	s.writePoints(5)

@@ -42,6 +42,11 @@ func StablePath(getenv func(string) string, p Product, perUser bool) (string, er
 	return JoinPath(base, SafeName(p.Publisher), SafeName(p.Name), ExeName), nil
 }
 
+// SameFile reports whether dst exists with the same content as src.
+func SameFile(src, dst string) (bool, error) {
+	return sameContent(src, dst)
+}
+
 // oldSuffix marks a copy moved aside because it was running.
 const oldSuffix = ".old"
 
