@@ -18,10 +18,10 @@ func TestInstallerExit(t *testing.T) {
 		want    Outcome
 		wantErr []string // in the error's text and evidence
 	}{
-		{name: "success", code: 0},
-		{name: "reboot required", code: 3010, want: Outcome{RebootRequired: true}},
-		{name: "reboot initiated", code: 1641, want: Outcome{RebootInitiated: true}},
-		{name: "fatal error", code: 1603,
+		{name: "exit-3010-is-success: 0 success", code: 0},
+		{name: "exit-3010-is-success: 3010 reboot required", code: 3010, want: Outcome{RebootRequired: true}},
+		{name: "exit-3010-is-success: 1641 reboot initiated", code: 1641, want: Outcome{RebootInitiated: true}},
+		{name: "exit-3010-is-success: 1603 fatal error", code: 1603,
 			wantErr: []string{"1603", "fatal error during installation", "last line"}},
 		{name: "another install", code: 1618, wantErr: []string{"1618", "another installation"}},
 		{name: "cancelled", code: 1602, wantErr: []string{"1602", "cancelled"}},

@@ -527,6 +527,10 @@ func TestLifecycle(t *testing.T) {
 // TestNameConflict checks that a container setup did not make is never
 // touched, even when it holds one of the product's names.
 func TestNameConflict(t *testing.T) {
+	t.Run("container-name-conflict-409", testNameConflict)
+}
+
+func testNameConflict(t *testing.T) {
 	s := newStack(t)
 	s.pushInflux("1.6.7")
 	s.pushApp("1.4.0", true)
