@@ -24,6 +24,8 @@ var (
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	// After the first signal, a second one ends setup at once.
+	context.AfterFunc(ctx, stop)
 	code := cli.Main(ctx, os.Args, cli.Build{
 		Version:  version,
 		Commit:   commit,

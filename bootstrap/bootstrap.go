@@ -8,6 +8,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"time"
@@ -147,13 +148,28 @@ func newRun(opts Options) *run {
 		opts:  opts,
 		m:     m,
 		exe:   h.Executable,
-		store: state.Store{Dir: state.Dir(h.GOOS, h.System, h.Getenv, h.Home, m.Product.ID)},
+		store: state.Store{Dir: StateDir(h, m)},
 	}
 }
 
-// StateDir returns the folder that keeps the state of m's product.
+// StateDir returns the folder that keeps the state of m's product: the
+// machine's when running as root or elevated, the user's otherwise. A
+// product installed for the whole machine by an elevated setup is found
+// by the user's later runs (a shortcut's launch, a status) too.
 func StateDir(h Host, m *manifests.Manifest) string {
-	return state.Dir(h.GOOS, h.System, h.Getenv, h.Home, m.Product.ID)
+	dir := state.Dir(h.GOOS, h.System, h.Getenv, h.Home, m.Product.ID)
+	if h.System {
+		return dir
+	}
+	machine := state.Dir(h.GOOS, true, h.Getenv, h.Home, m.Product.ID)
+	if _, err := os.Stat(filepath.Join(dir, "state.json")); err == nil {
+		return dir
+	}
+	// A state this user may not read still says where the product is.
+	if _, err := os.Stat(filepath.Join(machine, "state.json")); err == nil || errors.Is(err, fs.ErrPermission) {
+		return machine
+	}
+	return dir
 }
 
 // Install brings the stack to running and healthy. Services already

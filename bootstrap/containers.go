@@ -148,9 +148,7 @@ func (r *run) ensure(ctx context.Context, s spec) error {
 		return r.waitHealthy(ctx, s, id)
 
 	case current.Labels[LabelProduct] != r.m.Product.ID:
-		return problem.New(problem.Failed,
-			fmt.Sprintf("a container named %q exists and was not made by setup for this product (id %s)", s.Name, shortID(current.ID)),
-			"remove or rename that container yourself ('docker rm "+s.Name+"'), or change product.id; setup does not touch it")
+		return foreignContainer(s.Name, current.ID)
 
 	case current.Labels[LabelConfigHash] == s.Labels[LabelConfigHash]:
 		if current.State != "running" {
@@ -170,15 +168,23 @@ func (r *run) planEnsure(s spec, current *container.Summary) error {
 	case current == nil:
 		r.planned("create and start container %s (%s %s)", s.Name, s.Service, s.version)
 	case current.Labels[LabelProduct] != r.m.Product.ID:
-		return problem.New(problem.Failed,
-			fmt.Sprintf("a container named %q exists and was not made by setup for this product (id %s)", s.Name, shortID(current.ID)),
-			"remove or rename that container yourself ('docker rm "+s.Name+"'), or change product.id; setup does not touch it")
+		return foreignContainer(s.Name, current.ID)
 	case current.Labels[LabelConfigHash] != s.Labels[LabelConfigHash]:
 		r.planned("replace container %s (%s -> %s), keeping its volumes", s.Name, current.Labels[LabelVersion], s.version)
 	case current.State != "running":
 		r.planned("start container %s", s.Name)
 	}
 	return nil
+}
+
+// foreignContainer is the error for a container that holds one of the
+// product's names but was not made by setup for it.
+func foreignContainer(name, id string) error {
+	return problem.New(problem.Failed,
+		fmt.Sprintf("a container named %q exists and was not made by setup for this product (id %s)",
+			name, shortID(id)),
+		"remove or rename that container yourself ('docker rm "+name+"'), or change product.id; "+
+			"setup does not touch it")
 }
 
 // replace swaps a container for a new one and keeps the old one until the
@@ -283,15 +289,15 @@ func (r *run) findPair(ctx context.Context, name string) (current, previous *con
 func (r *run) create(ctx context.Context, s spec) (string, error) {
 	exposed := nat.PortSet{}
 	bindings := nat.PortMap{}
-	for _, spec := range s.Ports {
-		p, _ := manifests.ParsePort(spec)
+	for _, text := range s.Ports {
+		p, _ := manifests.ParsePort(text)
 		port := nat.Port(strconv.Itoa(p.Guest) + "/" + p.Protocol)
 		exposed[port] = struct{}{}
 		bindings[port] = append(bindings[port], nat.PortBinding{HostIP: p.HostIP, HostPort: strconv.Itoa(p.Host)})
 	}
 	var mounts []mount.Mount
-	for _, spec := range s.Mounts {
-		mt, _ := manifests.ParseMount(spec)
+	for _, text := range s.Mounts {
+		mt, _ := manifests.ParseMount(text)
 		mounts = append(mounts, mount.Mount{Type: mount.TypeVolume, Source: mt.Volume, Target: mt.Path, ReadOnly: mt.ReadOnly})
 	}
 
@@ -327,15 +333,21 @@ func (r *run) start(ctx context.Context, id string) error {
 // removeAndWait removes a container, keeping its volumes, and returns once
 // the engine has finished removing it, so its name is free.
 func (r *run) removeAndWait(ctx context.Context, id string) error {
-	wait, errc := r.docker.ContainerWait(ctx, id, container.WaitConditionRemoved)
+	wctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	wait, errc := r.docker.ContainerWait(wctx, id, container.WaitConditionRemoved)
 	if err := r.docker.ContainerRemove(ctx, id, container.RemoveOptions{Force: true}); err != nil {
 		return fmt.Errorf("removing container %s: %w", shortID(id), err)
 	}
 	select {
 	case <-wait:
 	case <-errc:
-		// The container may be gone before the wait began.
-	case <-time.After(30 * time.Second):
+		// The container may be gone before the wait began; what counts is
+		// whether the time ran out.
+		if wctx.Err() != nil {
+			return fmt.Errorf("removing container %s: %w", shortID(id), wctx.Err())
+		}
+	case <-wctx.Done():
 		return fmt.Errorf("removing container %s: still there after 30 s", shortID(id))
 	}
 	return nil

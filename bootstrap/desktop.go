@@ -31,6 +31,7 @@ func (r *run) desktopOptions() desktop.Options {
 		Dir:           filepath.Join(r.store.Dir, "downloads"),
 		Unattended:    r.opts.Unattended,
 		AcceptLicense: r.opts.AcceptLicense,
+		Upgrade:       r.upgrade,
 		Constraint:    r.m.Runtime.Engine,
 		Confirm:       h.Confirm,
 		Printf:        r.opts.Report.Printf,

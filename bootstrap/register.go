@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 
+	"setup/internal/state"
 	"setup/internal/winapp"
 )
 
@@ -34,7 +35,7 @@ func (r *run) register(ctx context.Context) error {
 		return nil
 	}
 	if _, err := winapp.InstallCopy(h.Executable, stable); err != nil {
-		return fmt.Errorf("copying setup to %s: %w", stable, err)
+		return err
 	}
 	r.exe = stable
 
@@ -62,7 +63,7 @@ func (r *run) keepCopy() error {
 		return nil
 	}
 	if _, err := winapp.InstallCopy(r.opts.Host.Executable, stable); err != nil {
-		return fmt.Errorf("copying setup to %s: %w", stable, err)
+		return err
 	}
 	r.exe = stable
 	return nil
@@ -115,6 +116,10 @@ func NeedsElevation(ctx context.Context, opts Options) bool {
 	}
 	r := newRun(opts)
 	defer r.close()
+	// A product installed for the whole machine is changed only elevated.
+	if r.store.Dir == state.Dir(h.GOOS, true, h.Getenv, h.Home, r.m.Product.ID) {
+		return true
+	}
 	steps := []winapp.Step{winapp.StepStack, winapp.StepStableCopy,
 		winapp.StepUninstallEntry, winapp.StepShortcuts}
 	if !r.engineAnswers(ctx) {

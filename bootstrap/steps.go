@@ -151,9 +151,7 @@ func (r *run) connect(ctx context.Context) error {
 
 	installed := engine.Installed(h.GOOS, exec.LookPath)
 	v, err := engine.Check(ctx, r.docker, r.endpoint, h.GOOS, r.m.Runtime.Engine, installed)
-	var p *problem.Error
-	if err != nil && errors.As(err, &p) && r.mayProvision() && !strings.Contains(p.What, "too old") &&
-		!strings.Contains(p.What, "permission") {
+	if err != nil && r.mayProvision() && (!installed || engine.NotRunning(err)) {
 		if r.opts.DryRun {
 			if !installed {
 				r.planned("install Docker Engine from the distribution's packages (docker.io)")
@@ -234,23 +232,24 @@ func (r *run) resolve(ctx context.Context) error {
 	}
 	r.resolved = map[string]tags.Resolved{}
 
+	order := r.m.StartOrder()
 	var (
-		mu   sync.Mutex
-		wg   sync.WaitGroup
-		errs = make([]error, len(r.m.StartOrder()))
+		wg      sync.WaitGroup
+		errs    = make([]error, len(order))
+		results = make([]tags.Resolved, len(order))
 	)
-	for i, svcName := range r.m.StartOrder() {
+	for i, svcName := range order {
 		svc := r.m.Services[svcName]
-		image := r.image(svcName)
+		repo := r.image(svcName)
 		rule := tags.Rule{Constraint: svc.Version, Variant: svc.Variant, Prerelease: svc.Prerelease}
 		prev, installed := r.next.Services[svcName]
-		if installed && prev.Repository == image && !r.upgrade {
+		if installed && prev.Repository == repo && !r.upgrade {
 			if _, err := tags.Select([]string{prev.Tag}, rule); err == nil {
-				r.resolved[svcName] = tags.Resolved{Repository: prev.Repository, Tag: prev.Tag, Digest: prev.Digest}
+				results[i] = tags.Resolved{Repository: prev.Repository, Tag: prev.Tag, Digest: prev.Digest}
 				continue
 			}
 		}
-		if installed && prev.Repository == image && r.upgrade && !r.opts.AllowMajor {
+		if installed && prev.Repository == repo && r.upgrade && !r.opts.AllowMajor {
 			major := prev.Major
 			rule.Major = &major
 		}
@@ -258,19 +257,15 @@ func (r *run) resolve(ctx context.Context) error {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			res, err := resolver.Resolve(ctx, image, rule)
-			if err != nil {
-				errs[i] = fmt.Errorf("resolving %s: %w", svcName, err)
-				return
-			}
-			mu.Lock()
-			r.resolved[svcName] = res
-			mu.Unlock()
+			results[i], errs[i] = resolver.Resolve(ctx, repo, rule)
 		}()
 	}
 	wg.Wait()
 	if err := errors.Join(errs...); err != nil {
 		return err
+	}
+	for i, svcName := range order {
+		r.resolved[svcName] = results[i]
 	}
 
 	for _, svcName := range r.m.StartOrder() {
@@ -326,17 +321,17 @@ func majorOf(tag, variant string) uint64 {
 
 // pull fetches, concurrently, every image the engine does not have yet.
 func (r *run) pull(ctx context.Context) error {
-	var wg sync.WaitGroup
+	// Find what is missing before any pull starts.
 	order := r.m.StartOrder()
-	errs := make([]error, len(order))
-	pulled := map[string]bool{}
-	for i, svcName := range order {
+	var missing []tags.Resolved
+	seen := map[string]bool{}
+	for _, svcName := range order {
 		res := r.resolved[svcName]
 		ref := res.Repository + "@" + res.Digest
-		if pulled[ref] {
+		if seen[ref] {
 			continue
 		}
-		pulled[ref] = true
+		seen[ref] = true
 		if _, err := r.docker.ImageInspect(ctx, ref); err == nil {
 			continue
 		} else if !client.IsErrNotFound(err) {
@@ -346,7 +341,12 @@ func (r *run) pull(ctx context.Context) error {
 			r.planned("pull %s:%s (%s)", res.Repository, res.Tag, res.Digest)
 			continue
 		}
+		missing = append(missing, res)
+	}
 
+	var wg sync.WaitGroup
+	errs := make([]error, len(missing))
+	for i, res := range missing {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -376,18 +376,23 @@ func (r *run) pullOne(ctx context.Context, res tags.Resolved) error {
 	ref := res.Repository + "@" + res.Digest
 	rc, err := r.docker.ImagePull(ctx, ref, image.PullOptions{RegistryAuth: registryAuth(res.Repository)})
 	if err != nil {
-		err = progress.Classify(err.Error())
+		// The engine refused before streaming: unreachable, or a registry
+		// error it reports at once.
+		if client.IsErrConnectionFailed(err) {
+			err = engine.Diagnose(r.opts.Host.GOOS, r.endpoint, err, true)
+		} else {
+			err = progress.Classify(err.Error())
+		}
 		r.opts.Report.PullDone(display, err)
-		return fmt.Errorf("pulling %s: %w", display, err)
+		return err
 	}
 	defer rc.Close()
 	err = progress.ReadPull(rc, display, r.opts.Report.Pull)
 	r.opts.Report.PullDone(display, err)
 	if err != nil {
 		r.noteEngineProxy(ctx, err)
-		return fmt.Errorf("pulling %s: %w", display, err)
 	}
-	return nil
+	return err
 }
 
 // noteEngineProxy adds to a pull failure which proxy the engine itself
@@ -691,11 +696,7 @@ func (r *run) shortcutsInPlace() bool {
 }
 
 func (r *run) places() (shortcut.Places, error) {
-	places, err := shortcut.DefaultPlaces(r.opts.Host.Getenv, r.opts.Host.Home, r.opts.AllUsers)
-	if err != nil {
-		return places, fmt.Errorf("finding the Desktop and menu folders: %w", err)
-	}
-	return places, nil
+	return shortcut.DefaultPlaces(r.opts.Host.Getenv, r.opts.Host.Home, r.opts.AllUsers)
 }
 
 func shortID(id string) string {

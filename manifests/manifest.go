@@ -198,13 +198,14 @@ type Mount struct {
 // ParseMount reads "NAME:/path" with an optional ":ro".
 func ParseMount(s string) (Mount, error) {
 	parts := strings.Split(s, ":")
-	if len(parts) == 3 && parts[2] == "ro" {
-		return Mount{Volume: parts[0], Path: parts[1], ReadOnly: true}, nil
+	readOnly := len(parts) == 3 && parts[2] == "ro"
+	if readOnly {
+		parts = parts[:2]
 	}
 	if len(parts) != 2 {
 		return Mount{}, fmt.Errorf("%q is not VOLUME:/path", s)
 	}
-	m := Mount{Volume: parts[0], Path: parts[1]}
+	m := Mount{Volume: parts[0], Path: parts[1], ReadOnly: readOnly}
 	if strings.HasPrefix(m.Volume, "/") || strings.HasPrefix(m.Volume, ".") ||
 		strings.Contains(m.Volume, `\`) {
 		return m, fmt.Errorf("%q mounts a host path; only named volumes are kept across upgrades", s)

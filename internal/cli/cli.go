@@ -39,7 +39,7 @@ type Build struct {
 // Main runs setup with args and returns the exit code. Errors are printed
 // here, once.
 func Main(ctx context.Context, args []string, b Build, stdin io.Reader, stdout, stderr *os.File) problem.Code {
-	a := &app{build: b, stdin: stdin, stdout: stdout, stderr: stderr}
+	a := &app{build: b, args: args, stdin: stdin, stdout: stdout, stderr: stderr}
 	err := a.run(ctx, args)
 	var relayed passedThrough
 	if errors.As(err, &relayed) {
@@ -80,6 +80,7 @@ func (p passedThrough) Error() string { return fmt.Sprintf("exit code %d", int(p
 // app holds one invocation's state.
 type app struct {
 	build   Build
+	args    []string
 	stdin   io.Reader
 	stdout  *os.File
 	stderr  *os.File
@@ -226,8 +227,11 @@ func (a *app) options(c *cli.Context) (bootstrap.Options, error) {
 	}
 	a.set = set
 	var quiet, verbose, unattended bool
-	for name, v := range map[string]*bool{"quiet": &quiet, "verbose": &verbose, "unattended": &unattended} {
-		if *v, err = set.Bool(name); err != nil {
+	for _, b := range []struct {
+		name string
+		v    *bool
+	}{{"quiet", &quiet}, {"verbose", &verbose}, {"unattended", &unattended}} {
+		if *b.v, err = set.Bool(b.name); err != nil {
 			return bootstrap.Options{}, err
 		}
 	}
@@ -247,7 +251,7 @@ func (a *app) options(c *cli.Context) (bootstrap.Options, error) {
 	}
 	terminal := isTerminal(a.stderr) && !unattended && os.Getenv("CI") == ""
 	a.console = newConsole(a.stderr, log, terminal, quiet, verbose)
-	a.console.logf("setup %s: %s", a.build.Version, strings.Join(os.Args[1:], " "))
+	a.console.logf("setup %s: %s", a.build.Version, strings.Join(a.args[1:], " "))
 
 	m, err := a.manifest(c)
 	if err != nil {
@@ -263,13 +267,18 @@ func (a *app) options(c *cli.Context) (bootstrap.Options, error) {
 		Report:         a.console,
 		RegistryMirror: set.String("registry-mirror"),
 		Unattended:     unattended,
-		Args:           os.Args[1:],
+		Args:           absolutePaths(a.args[1:]),
 	}
-	for name, v := range map[string]*bool{"all-users": &opts.AllUsers,
-		"accept-license": &opts.AcceptLicense, "reboot": &opts.Reboot} {
-		if *v, err = set.Bool(name); err != nil {
+	for _, b := range []struct {
+		name string
+		v    *bool
+	}{{"all-users", &opts.AllUsers}, {"accept-license", &opts.AcceptLicense}, {"reboot", &opts.Reboot}} {
+		if *b.v, err = set.Bool(b.name); err != nil {
 			return bootstrap.Options{}, err
 		}
+	}
+	if flagBool(c, "resumed") {
+		a.console.Printf("carrying on after the restart")
 	}
 	if x := setIn(c, "dry-run"); x != nil && x.Bool("dry-run") {
 		opts.DryRun = true
@@ -289,6 +298,39 @@ func (a *app) manifest(c *cli.Context) (*manifests.Manifest, error) {
 		return manifests.ReadFile(path)
 	}
 	return manifests.Load(a.build.Manifest, "built into setup")
+}
+
+// pathFlags are the flags whose value is a file path.
+var pathFlags = map[string]bool{"--manifest": true, "--log": true, "--config": true}
+
+// absolutePaths returns args with the paths of pathFlags made absolute, so
+// that a copy of setup started elsewhere (elevated, or after a restart)
+// finds the same files.
+func absolutePaths(args []string) []string {
+	out := append([]string(nil), args...)
+	for i := 0; i < len(out); i++ {
+		name, value, inline := strings.Cut(out[i], "=")
+		if !pathFlags[name] {
+			continue
+		}
+		if !inline {
+			if i+1 >= len(out) {
+				break
+			}
+			i++
+			value = out[i]
+		}
+		abs, err := filepath.Abs(value)
+		if err != nil || value == "" {
+			continue
+		}
+		if inline {
+			out[i] = name + "=" + abs
+		} else {
+			out[i] = abs
+		}
+	}
+	return out
 }
 
 func executable() (string, error) {
@@ -356,13 +398,8 @@ func (a *app) install(c *cli.Context, upgrade bool) error {
 		return err
 	}
 	defer a.console.Close()
-	if bootstrap.NeedsElevation(c.Context, opts) {
-		a.console.Printf("asking Windows for administrator rights to install the container engine")
-		code, err := winapp.Elevate(c.Context, os.Args[1:])
-		if err != nil {
-			return err
-		}
-		return passedThrough(code)
+	if err := a.elevateIfNeeded(c, opts); err != nil {
+		return err
 	}
 	if upgrade {
 		opts.AllowMajor = c.Command.Name == "upgrade" && c.Bool("major")
@@ -386,6 +423,21 @@ func (a *app) install(c *cli.Context, upgrade bool) error {
 		}
 	}
 	return nil
+}
+
+// elevateIfNeeded, on Windows, runs setup again with administrator rights
+// when this run needs rights it lacks, and returns the elevated copy's
+// exit code as a passedThrough error.
+func (a *app) elevateIfNeeded(c *cli.Context, opts bootstrap.Options) error {
+	if !bootstrap.NeedsElevation(c.Context, opts) {
+		return nil
+	}
+	a.console.Printf("asking Windows for administrator rights")
+	code, err := winapp.Elevate(c.Context, opts.Args)
+	if err != nil {
+		return err
+	}
+	return passedThrough(code)
 }
 
 func (a *app) check(c *cli.Context) error {
@@ -412,7 +464,18 @@ func (a *app) check(c *cli.Context) error {
 			}
 		}
 	}
-	return checks.Failed(results)
+	// The results above already show what failed and how to fix it.
+	var failed int
+	for _, r := range results {
+		if r.Status == checks.Fail {
+			failed++
+		}
+	}
+	if failed > 0 {
+		return problem.New(problem.Prerequisites,
+			fmt.Sprintf("%d prerequisite(s) not met", failed), "see the fixes above")
+	}
+	return nil
 }
 
 func (a *app) status(c *cli.Context) error {
@@ -467,6 +530,9 @@ func (a *app) uninstall(c *cli.Context) error {
 		return err
 	}
 	defer a.console.Close()
+	if err := a.elevateIfNeeded(c, opts); err != nil {
+		return err
+	}
 	opts.Purge = c.Bool("purge")
 	if err := bootstrap.Uninstall(c.Context, opts); err != nil {
 		return err

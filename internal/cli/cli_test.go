@@ -212,3 +212,18 @@ func TestEnvironmentBoolean(t *testing.T) {
 		t.Errorf("status with SETUP_QUIET=maybe = %d %q, want %d naming SETUP_QUIET", code, stderr, problem.Usage)
 	}
 }
+
+func TestAbsolutePaths(t *testing.T) {
+	wd, err := os.Getwd()
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := absolutePaths([]string{"install", "--manifest", "m.yaml", "--log=out/setup.log",
+		"--unattended", "--config", "/etc/setup.yaml", "launch-name"})
+	want := []string{"install", "--manifest", filepath.Join(wd, "m.yaml"),
+		"--log=" + filepath.Join(wd, "out", "setup.log"), "--unattended", "--config", "/etc/setup.yaml",
+		"launch-name"}
+	if strings.Join(got, "|") != strings.Join(want, "|") {
+		t.Errorf("absolutePaths() = %q, want %q", got, want)
+	}
+}

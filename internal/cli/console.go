@@ -146,6 +146,10 @@ func (c *console) Printf(format string, args ...any) {
 		return
 	}
 	c.endWait()
+	if c.terminal {
+		// Start on a clean line: a progress bar may hold this one.
+		fmt.Fprint(c.out, "\r\033[K")
+	}
 	fmt.Fprintln(c.out, c.redact(msg))
 }
 

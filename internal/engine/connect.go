@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"net"
 	"os"
 	"strings"
 	"syscall"
@@ -136,6 +135,22 @@ func Diagnose(goos string, ep Endpoint, err error, installed bool) *problem.Erro
 	return p
 }
 
+// NotRunning reports whether err, from Check, means that no engine
+// listens at the endpoint: its socket or pipe is missing, or connections
+// are refused. Starting the engine may then help; it does not for an
+// engine that is too old, or one the user may not use.
+func NotRunning(err error) bool {
+	var p *problem.Error
+	if errors.As(err, &p) && p.Err != nil {
+		err = p.Err
+	}
+	if err == nil || errors.Is(err, fs.ErrPermission) || errors.Is(err, syscall.EACCES) ||
+		strings.Contains(err.Error(), "permission denied") {
+		return false
+	}
+	return isMissing(err, err.Error()) || isRefused(err) || client.IsErrConnectionFailed(err)
+}
+
 func isMissing(err error, msg string) bool {
 	return errors.Is(err, fs.ErrNotExist) || errors.Is(err, syscall.ENOENT) ||
 		strings.Contains(msg, "no such file or directory") ||
@@ -143,8 +158,7 @@ func isMissing(err error, msg string) bool {
 }
 
 func isRefused(err error) bool {
-	var op *net.OpError
-	return errors.Is(err, syscall.ECONNREFUSED) || errors.As(err, &op)
+	return errors.Is(err, syscall.ECONNREFUSED) || strings.Contains(err.Error(), "connection refused")
 }
 
 func installFix(goos string) string {
