@@ -205,11 +205,11 @@ func (r *run) install(ctx context.Context, upgrade bool) error {
 
 	steps := []step{
 		{"checks", r.check},
-		{"registration", r.register},
 		{"engine", r.connect},
 		{"resolve", r.resolve},
 		{"pull", r.pullAndPrepare},
 		{"services", r.services},
+		{"registration", r.register},
 		{"shortcuts", r.shortcuts},
 		{"state", r.save},
 	}

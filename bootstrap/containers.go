@@ -170,7 +170,11 @@ func (r *run) planEnsure(s spec, current *container.Summary) error {
 	case current.Labels[LabelProduct] != r.m.Product.ID:
 		return foreignContainer(s.Name, current.ID)
 	case current.Labels[LabelConfigHash] != s.Labels[LabelConfigHash]:
-		r.planned("replace container %s (%s -> %s), keeping its volumes", s.Name, current.Labels[LabelVersion], s.version)
+		change := current.Labels[LabelVersion] + " -> " + s.version
+		if current.Labels[LabelVersion] == s.version {
+			change = s.version + ", settings changed"
+		}
+		r.planned("replace container %s (%s), keeping its volumes", s.Name, change)
 	case current.State != "running":
 		r.planned("start container %s", s.Name)
 	}
@@ -191,7 +195,11 @@ func foreignContainer(name, id string) error {
 // new one is healthy; otherwise the old one runs again.
 func (r *run) replace(ctx context.Context, s spec, old *container.Summary) error {
 	from := old.Labels[LabelVersion]
-	r.opts.Report.Printf("%s: replacing %s (%s -> %s)", s.Service, s.Name, from, s.version)
+	change := from + " -> " + s.version
+	if from == s.version {
+		change = s.version + ", settings changed"
+	}
+	r.opts.Report.Printf("%s: replacing %s (%s)", s.Service, s.Name, change)
 	stop := 30
 	if err := r.docker.ContainerStop(ctx, old.ID, container.StopOptions{Timeout: &stop}); err != nil {
 		return fmt.Errorf("stopping %s: %w", s.Name, err)

@@ -125,6 +125,11 @@ func (r *run) enableFeatures(ctx context.Context) (bool, error) {
 func (r *run) restartOwed(ctx context.Context, why string) error {
 	h := r.opts.Host
 	if h.GOOS == "windows" {
+		// The resumed run starts from the stable copy: the downloaded file
+		// may be gone by then.
+		if err := r.register(ctx); err != nil {
+			return err
+		}
 		if err := winapp.RegisterResume(r.m.Product.ID, r.exe, r.opts.Args, r.perUser()); err != nil {
 			return fmt.Errorf("arranging to carry on after the restart: %w", err)
 		}

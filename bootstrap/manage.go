@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"net/http"
+	"os"
 	"strings"
 	"time"
 
@@ -138,6 +140,9 @@ func Uninstall(ctx context.Context, opts Options) error {
 	}
 	if err := r.store.Remove(); err != nil {
 		return err
+	}
+	if err := os.Remove(r.manifestCopy()); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("removing the copy of the manifest: %w", err)
 	}
 	opts.Report.Printf("kept the data volumes; 'setup uninstall --purge' removes them")
 	return nil

@@ -80,7 +80,12 @@ func (r *run) checks(ctx context.Context) ([]checks.Result, error) {
 		}
 		cancel()
 	}
-	return checks.Run(ctx, in), nil
+	results := checks.Run(ctx, in)
+	if r.docker != nil {
+		v, err := engine.Check(ctx, r.docker, ep, h.GOOS, r.m.Runtime.Engine, true)
+		results = append(results, checks.EngineVersion(v, r.m.Runtime.Engine, err))
+	}
+	return results, nil
 }
 
 // engineAnswers reports whether an engine answers at once.
@@ -587,9 +592,9 @@ func (r *run) services(ctx context.Context) error {
 			Digest:     res.Digest,
 			Major:      majorOf(res.Tag, r.m.Services[svcName].Variant),
 		}
-		// Record each replaced service at once, so that a later failure
-		// leaves a state that matches what runs.
-		if r.upgrade && !r.opts.DryRun {
+		// Record each service at once, so that a later failure leaves a
+		// state that matches what runs.
+		if !r.opts.DryRun {
 			if err := r.store.Save(r.next); err != nil {
 				return err
 			}
@@ -619,9 +624,13 @@ func (r *run) precreate(ctx context.Context, s spec) chan error {
 // names.
 func (r *run) secrets() (map[string]string, error) {
 	var keys []string
+	seen := map[string]bool{}
 	for _, svcName := range r.m.StartOrder() {
 		for _, ref := range r.m.Services[svcName].SecretsOf() {
-			keys = append(keys, ref.Key)
+			if !seen[ref.Key] {
+				seen[ref.Key] = true
+				keys = append(keys, ref.Key)
+			}
 		}
 	}
 	if len(keys) == 0 {

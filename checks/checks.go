@@ -5,10 +5,12 @@
 package checks
 
 import (
+	"errors"
 	"fmt"
 	"sort"
 	"strings"
 
+	"setup/internal/engine"
 	"setup/internal/problem"
 )
 
@@ -164,4 +166,22 @@ func Ports(uses []PortUse) Result {
 			strings.Join(reserved, ", "))
 	}
 	return ok(name, "%s", strings.Join(parts, "; "))
+}
+
+// EngineVersion judges the engine's version against the manifest's
+// constraint; err is what checking it gave.
+func EngineVersion(v engine.Version, constraint string, err error) Result {
+	const name = "engine version"
+	if err != nil {
+		r := Result{Name: name, Status: Fail, Evidence: err.Error()}
+		var p *problem.Error
+		if errors.As(err, &p) {
+			r.Fix = p.Fix
+		}
+		return r
+	}
+	if constraint == "" {
+		return ok(name, "Docker %s (%s/%s)", v.Version, v.OS, v.Arch)
+	}
+	return ok(name, "Docker %s (%s/%s) satisfies %s", v.Version, v.OS, v.Arch, constraint)
 }

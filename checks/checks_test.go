@@ -336,3 +336,28 @@ func ExampleFailed() {
 	//   | kernel: Linux 3.2.0
 	// fix: upgrade the kernel
 }
+
+func TestEngineVersion(t *testing.T) {
+	v := engine.Version{Version: "20.10.24+dfsg1", OS: "linux", Arch: "amd64"}
+	tooOld := engine.CheckVersion(v, ">= 99")
+	tests := []struct {
+		name       string
+		err        error
+		wantStatus checks.Status
+		want       string
+	}{
+		{"satisfied", nil, checks.OK, "satisfies >= 20.10"},
+		{"too old", tooOld, checks.Fail, "too old"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := checks.EngineVersion(v, ">= 20.10", tt.err)
+			if got.Status != tt.wantStatus || !strings.Contains(got.Evidence, tt.want) {
+				t.Errorf("EngineVersion() = %+v, want %s with %q", got, tt.wantStatus, tt.want)
+			}
+			if tt.wantStatus == checks.Fail && got.Fix == "" {
+				t.Errorf("EngineVersion() = %+v, want a fix", got)
+			}
+		})
+	}
+}

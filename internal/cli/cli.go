@@ -13,6 +13,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"runtime"
 	"strings"
 	"text/tabwriter"
@@ -92,7 +93,7 @@ type app struct {
 func (a *app) run(ctx context.Context, args []string) error {
 	var usageErr error
 	onUsage := func(c *cli.Context, err error, isSub bool) error {
-		usageErr = problem.Usagef("%v", err)
+		usageErr = problem.Usagef("%s", twoDashes(err.Error()))
 		return usageErr
 	}
 	cmd := func(name, usage string, action cli.ActionFunc, extra ...cli.Flag) *cli.Command {
@@ -118,7 +119,8 @@ func (a *app) run(ctx context.Context, args []string) error {
 			"7 registry rate limit, 1602 cancelled, 1618 another setup running, " +
 			"1641 restart started, 3010 reboot required.",
 		Flags: append(commonFlags(),
-			&cli.BoolFlag{Name: "upgrade", Usage: "same as the upgrade command"}, dryRun()),
+			&cli.BoolFlag{Name: "upgrade", Usage: "same as the upgrade command"}, dryRun(),
+			&cli.BoolFlag{Name: "major", Usage: "with --upgrade, allow a new major version"}),
 		HideVersion:    true,
 		Writer:         a.stdout,
 		ErrWriter:      a.stderr,
@@ -153,9 +155,18 @@ func (a *app) run(ctx context.Context, args []string) error {
 	}
 	var p *problem.Error
 	if err != nil && !errors.As(err, &p) && isUsage(err) {
-		return problem.Usagef("%v", err)
+		return problem.Usagef("%s", twoDashes(err.Error()))
 	}
 	return err
+}
+
+// singleDash finds a flag written with one dash, as Go's flag package
+// writes them in its errors.
+var singleDash = regexp.MustCompile(`(^|[\s:])-([a-z][a-z-]+)`)
+
+// twoDashes writes flags in an error message the way setup's help does.
+func twoDashes(msg string) string {
+	return singleDash.ReplaceAllString(msg, "$1--$2")
 }
 
 // isUsage recognises the argument errors urfave/cli returns without
@@ -377,7 +388,12 @@ func (a *app) confirm(unattended bool) func(string) (bool, error) {
 	}
 	return func(question string) (bool, error) {
 		if f, ok := a.stdin.(*os.File); !ok || !progress.IsTerminal(f) {
-			return false, problem.Usagef("%s needs an answer, and there is no terminal to ask: pass --unattended to proceed", question)
+			return false, &problem.Error{
+				Code:     problem.Usage,
+				What:     "setup needs a yes to go on, and there is no terminal to ask",
+				Evidence: "the question: " + question,
+				Fix:      "pass --unattended to go on without asking",
+			}
 		}
 		fmt.Fprintf(a.stderr, "%s [y/N] ", question)
 		line, err := bufio.NewReader(a.stdin).ReadString('\n')
@@ -402,7 +418,7 @@ func (a *app) install(c *cli.Context, upgrade bool) error {
 		return err
 	}
 	if upgrade {
-		opts.AllowMajor = c.Command.Name == "upgrade" && c.Bool("major")
+		opts.AllowMajor = flagBool(c, "major")
 		err = bootstrap.Upgrade(c.Context, opts)
 	} else {
 		err = bootstrap.Install(c.Context, opts)

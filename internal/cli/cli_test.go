@@ -55,8 +55,8 @@ func TestUsageErrors(t *testing.T) {
 	}{
 		{"cli-flag-after-positional-ignored", []string{"install", "myapp", "--upgrade"}, "--upgrade"},
 		{"flag after the shortcut name", []string{"launch", "Web", "--quiet"}, "--quiet"},
-		{"unknown flag", []string{"--frobnicate"}, "frobnicate"},
-		{"unknown command flag", []string{"status", "--purge"}, "purge"},
+		{"unknown flag", []string{"--frobnicate"}, "--frobnicate"},
+		{"unknown command flag", []string{"status", "--purge"}, "--purge"},
 		{"bool flag given a value", []string{"--unattended=yes"}, "yes"},
 		{"bool flag value as an argument", []string{"status", "--quiet", "yes"}, "yes"},
 		{"unknown command", []string{"instal"}, `"instal"`},

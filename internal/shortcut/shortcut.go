@@ -62,9 +62,12 @@ func XDGPlaces(getenv func(string) string, home string) Places {
 	}
 }
 
-// desktopDir reads XDG_DESKTOP_DIR from user-dirs.dirs, defaulting to
-// ~/Desktop.
+// desktopDir reads XDG_DESKTOP_DIR from the environment, then from
+// user-dirs.dirs, defaulting to ~/Desktop.
 func desktopDir(getenv func(string) string, home string) string {
+	if dir := getenv("XDG_DESKTOP_DIR"); dir != "" {
+		return dir
+	}
 	config := getenv("XDG_CONFIG_HOME")
 	if config == "" {
 		config = filepath.Join(home, ".config")
