@@ -144,7 +144,13 @@ func Uninstall(ctx context.Context, opts Options) error {
 	if err := os.Remove(r.manifestCopy()); err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return fmt.Errorf("removing the copy of the manifest: %w", err)
 	}
-	opts.Report.Printf("kept the data volumes; 'setup uninstall --purge' removes them")
+	vols, err := r.docker.VolumeList(ctx, volume.ListOptions{Filters: r.productFilter()})
+	if err == nil && len(vols.Volumes) > 0 {
+		opts.Report.Printf("kept %d data volume(s); 'setup uninstall --purge' removes them", len(vols.Volumes))
+	}
+	if st == nil && len(list) == 0 && len(nets) == 0 {
+		opts.Report.Printf("%s was not installed; nothing was removed", r.m.Product.Name)
+	}
 	return nil
 }
 
