@@ -9,6 +9,7 @@ import (
 	"io"
 	"net/url"
 	"os"
+	"reflect"
 	"regexp"
 	"sort"
 	"strconv"
@@ -94,11 +95,70 @@ func typeMessages(root *yaml.Node, err error) []string {
 	lines := make([]string, 0, len(te.Errors))
 	for _, e := range te.Errors {
 		e = withField(root, e)
+		e = suggestKey(e)
 		e = strings.Replace(e, " not found in type manifests.", " is not a key of ", 1)
 		e = strings.Replace(e, "cannot unmarshal !!", "wrong type: got a YAML ", 1)
 		lines = append(lines, e)
 	}
 	return lines
+}
+
+// keyTypes are the manifest's mappings by type name, for suggestions.
+var keyTypes = map[string]reflect.Type{
+	"Manifest": reflect.TypeOf(Manifest{}), "Product": reflect.TypeOf(Product{}),
+	"Requires": reflect.TypeOf(Requires{}), "Runtime": reflect.TypeOf(Runtime{}),
+	"Service": reflect.TypeOf(Service{}), "Health": reflect.TypeOf(Health{}),
+	"Shortcut": reflect.TypeOf(Shortcut{}), "Installer": reflect.TypeOf(Installer{}),
+}
+
+var unknownKey = regexp.MustCompile(`field (\S+) not found in type manifests\.(\w+)`)
+
+// suggestKey adds the nearest key of the mapping to an unknown-key
+// message, when one is close enough to be a typing slip.
+func suggestKey(msg string) string {
+	m := unknownKey.FindStringSubmatch(msg)
+	if m == nil {
+		return msg
+	}
+	t, ok := keyTypes[m[2]]
+	if !ok {
+		return msg
+	}
+	best, bestDist := "", 3
+	for i := 0; i < t.NumField(); i++ {
+		key, _, _ := strings.Cut(t.Field(i).Tag.Get("yaml"), ",")
+		if key == "" || key == "-" {
+			continue
+		}
+		if d := editDistance(m[1], key); d < bestDist {
+			best, bestDist = key, d
+		}
+	}
+	if best == "" {
+		return msg
+	}
+	return msg + fmt.Sprintf("; did you mean %s?", best)
+}
+
+// editDistance counts the single-character edits between a and b.
+func editDistance(a, b string) int {
+	prev := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur := make([]int, len(b)+1)
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev = cur
+	}
+	return prev[len(b)]
 }
 
 var (

@@ -66,7 +66,19 @@ services:
     version: "^1"
 `,
 		prefix: "line 7: services.app.imag: ",
-		says:   "imag is not a key of Service",
+		says:   "imag is not a key of Service; did you mean image?",
+	}, {
+		name: "unknown key far from any",
+		yaml: `schema: 1
+product:
+  id: demo
+  name: Demo
+  colour: red
+services:
+  app: {image: example.com/demo/app, version: "^1"}
+`,
+		prefix: "line 5: product.colour: ",
+		says:   "colour is not a key of Product",
 	}, {
 		name: "wrong type",
 		yaml: `schema: 1
