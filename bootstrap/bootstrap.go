@@ -133,6 +133,8 @@ type run struct {
 
 	endpoint engine.Endpoint
 	docker   Docker
+	// checked is what the checks found of the engine, when it answered.
+	checked *engineCheck
 	// exe is the setup program that shortcuts and the uninstall entry
 	// run: on Windows, its stable copy.
 	exe      string
@@ -223,6 +225,12 @@ func (r *run) install(ctx context.Context, upgrade bool) error {
 		}
 	}
 	return nil
+}
+
+// engineCheck is the outcome of engine.Check.
+type engineCheck struct {
+	version engine.Version
+	err     error
 }
 
 // errPlanEnds stops a dry run whose remaining steps depend on a change

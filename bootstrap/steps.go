@@ -83,6 +83,7 @@ func (r *run) checks(ctx context.Context) ([]checks.Result, error) {
 	results := checks.Run(ctx, in)
 	if r.docker != nil {
 		v, err := engine.Check(ctx, r.docker, ep, h.GOOS, r.m.Runtime.Engine, true)
+		r.checked = &engineCheck{v, err}
 		results = append(results, checks.EngineVersion(v, r.m.Runtime.Engine, err))
 	}
 	return results, nil
@@ -155,7 +156,14 @@ func (r *run) connect(ctx context.Context) error {
 	}
 
 	installed := engine.Installed(h.GOOS, exec.LookPath)
-	v, err := engine.Check(ctx, r.docker, r.endpoint, h.GOOS, r.m.Runtime.Engine, installed)
+	// The checks step has asked an engine that answered already.
+	var v engine.Version
+	var err error
+	if r.checked != nil {
+		v, err = r.checked.version, r.checked.err
+	} else {
+		v, err = engine.Check(ctx, r.docker, r.endpoint, h.GOOS, r.m.Runtime.Engine, installed)
+	}
 	if err != nil && r.mayProvision() && (!installed || engine.NotRunning(err)) {
 		if r.opts.DryRun {
 			if !installed {

@@ -230,13 +230,25 @@ func noArgs(c *cli.Context, want int, usage string) error {
 }
 
 // options builds the bootstrap options shared by every command.
-func (a *app) options(c *cli.Context) (bootstrap.Options, error) {
+// loadSettings reads the site configuration once for this invocation.
+func (a *app) loadSettings(c *cli.Context) (*settings, error) {
+	if a.set != nil {
+		return a.set, nil
+	}
 	exe, _ := executable()
 	set, err := loadSettings(c, os.Getenv, exe)
 	if err != nil {
-		return bootstrap.Options{}, err
+		return nil, err
 	}
 	a.set = set
+	return set, nil
+}
+
+func (a *app) options(c *cli.Context) (bootstrap.Options, error) {
+	set, err := a.loadSettings(c)
+	if err != nil {
+		return bootstrap.Options{}, err
+	}
 	var quiet, verbose, unattended bool
 	for _, b := range []struct {
 		name string
@@ -299,13 +311,11 @@ func (a *app) options(c *cli.Context) (bootstrap.Options, error) {
 }
 
 func (a *app) manifest(c *cli.Context) (*manifests.Manifest, error) {
-	path := ""
-	if a.set != nil {
-		path = a.set.String("manifest")
-	} else if x := setIn(c, "manifest"); x != nil {
-		path = x.String("manifest")
+	set, err := a.loadSettings(c)
+	if err != nil {
+		return nil, err
 	}
-	if path != "" {
+	if path := set.String("manifest"); path != "" {
 		return manifests.ReadFile(path)
 	}
 	return manifests.Load(a.build.Manifest, "built into setup")
@@ -575,12 +585,9 @@ func (a *app) version(c *cli.Context) error {
 	if err := noArgs(c, 0, "version"); err != nil {
 		return err
 	}
-	exe, _ := executable()
-	set, err := loadSettings(c, os.Getenv, exe)
-	if err != nil {
+	if _, err := a.loadSettings(c); err != nil {
 		return err
 	}
-	a.set = set
 	m, err := a.manifest(c)
 	if err != nil {
 		return err

@@ -39,7 +39,6 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
-	"strings"
 	"time"
 
 	"github.com/cenkalti/backoff/v4"
@@ -366,7 +365,7 @@ func runInstall(ctx context.Context, r Runner, goos string, plan InstallPlan) (O
 				What: "preparing the Docker Desktop installer failed",
 				Fix: "delete the downloaded installer so that setup downloads it again, " +
 					"then run setup again",
-				Evidence: fmt.Sprintf("%s\n%s", c, tail(out, 20)),
+				Evidence: fmt.Sprintf("%s\n%s", c, engine.Tail(out, 20)),
 				Err:      err,
 			}
 		}
@@ -401,12 +400,4 @@ func platformOf(goos string) string {
 		return "macOS"
 	}
 	return goos
-}
-
-func tail(s string, n int) string {
-	lines := strings.Split(strings.TrimRight(s, "\r\n"), "\n")
-	if len(lines) > n {
-		lines = lines[len(lines)-n:]
-	}
-	return strings.Join(lines, "\n")
 }

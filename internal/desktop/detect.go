@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"setup/internal/winapp"
 	"strings"
 
 	"github.com/Masterminds/semver/v3"
@@ -52,10 +53,10 @@ func WindowsInstallation(entry *UninstallEntry, programFiles string,
 		dirs = append(dirs, entry.InstallLocation)
 	}
 	if programFiles != "" {
-		dirs = append(dirs, winJoin(programFiles, `Docker\Docker`))
+		dirs = append(dirs, winapp.JoinPath(programFiles, `Docker\Docker`))
 	}
 	for _, dir := range dirs {
-		exe := winJoin(dir, WindowsProgram)
+		exe := winapp.JoinPath(dir, WindowsProgram)
 		if !exists(exe) {
 			continue
 		}
@@ -66,11 +67,6 @@ func WindowsInstallation(entry *UninstallEntry, programFiles string,
 		return inst
 	}
 	return Installation{}
-}
-
-// winJoin joins Windows path elements on any system.
-func winJoin(dir, name string) string {
-	return strings.TrimRight(dir, `\/`) + `\` + name
 }
 
 // MacApp is where Docker Desktop is installed on macOS.

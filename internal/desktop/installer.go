@@ -89,7 +89,7 @@ func InstallerExit(goos string, code int, output string) (Outcome, error) {
 	if meaning := exitMeaning(code); meaning != "" {
 		evidence += ": " + meaning
 	}
-	if out := tail(output, 20); out != "" {
+	if out := engine.Tail(output, 20); out != "" {
 		evidence += "\n" + out
 	}
 	p := &problem.Error{

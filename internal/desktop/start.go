@@ -21,7 +21,7 @@ import (
 // Docker Desktop's engine addresses on Windows: the default, which it
 // points at its Linux or Windows engine, and the Linux engine itself.
 const (
-	EnginePipe      = "npipe:////./pipe/docker_engine"
+	EnginePipe      = engine.WindowsPipe
 	LinuxEnginePipe = "npipe:////./pipe/dockerDesktopLinuxEngine"
 )
 

@@ -62,12 +62,18 @@ func (e Env) ConfigDir() string {
 	return filepath.Join(e.Home, ".docker")
 }
 
+// The platforms' default engine addresses.
+const (
+	WindowsPipe = "npipe:////./pipe/docker_engine"
+	UnixSocket  = "unix:///var/run/docker.sock"
+)
+
 // DefaultHost returns the platform's default engine address.
 func DefaultHost(goos string) string {
 	if goos == "windows" {
-		return "npipe:////./pipe/docker_engine"
+		return WindowsPipe
 	}
-	return "unix:///var/run/docker.sock"
+	return UnixSocket
 }
 
 // FindEndpoint chooses the engine the way the docker CLI does: DOCKER_HOST,

@@ -130,7 +130,7 @@ func Run(ctx context.Context, c Command) error {
 		return &problem.Error{
 			Code:     problem.Engine,
 			What:     fmt.Sprintf("running %s failed", c),
-			Evidence: tail(string(out), 20),
+			Evidence: Tail(string(out), 20),
 			Fix:      "fix what the output says and run setup again",
 			Err:      err,
 		}
@@ -151,8 +151,10 @@ func WaitReady(ctx context.Context, timeout time.Duration, ping func(context.Con
 	}, backoff.WithContext(b, ctx))
 }
 
-func tail(s string, n int) string {
-	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
+// Tail returns the last n lines of a program's output, the part worth
+// showing as evidence.
+func Tail(s string, n int) string {
+	lines := strings.Split(strings.TrimRight(s, "\r\n"), "\n")
 	if len(lines) > n {
 		lines = lines[len(lines)-n:]
 	}

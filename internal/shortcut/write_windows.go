@@ -1,11 +1,11 @@
 package shortcut
 
 import (
-	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
 	"runtime"
+	"setup/internal/winapp"
 	"syscall"
 	"unsafe"
 
@@ -66,7 +66,7 @@ func writeTargets(targets []target) ([]string, error) {
 func withCOM(fn func() error) error {
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
-	uninit, err := initCOM()
+	uninit, err := winapp.InitCOM()
 	if err != nil {
 		return err
 	}
@@ -74,23 +74,6 @@ func withCOM(fn func() error) error {
 		defer ole.CoUninitialize()
 	}
 	return fn()
-}
-
-// initCOM initializes COM on the current thread, and reports whether
-// CoUninitialize must follow. A thread initialized already in the other
-// model is usable as it is.
-func initCOM() (bool, error) {
-	err := ole.CoInitializeEx(0, ole.COINIT_APARTMENTTHREADED)
-	var oleErr *ole.OleError
-	switch {
-	case err == nil:
-		return true, nil
-	case errors.As(err, &oleErr) && oleErr.Code() == uintptr(windows.S_FALSE):
-		return true, nil
-	case errors.As(err, &oleErr) && oleErr.Code() == uintptr(windows.RPC_E_CHANGED_MODE):
-		return false, nil
-	}
-	return false, fmt.Errorf("initializing COM: %w", err)
 }
 
 // saveLink writes want to path unless path holds a link that runs the

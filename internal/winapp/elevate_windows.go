@@ -75,7 +75,7 @@ func Elevate(ctx context.Context, args []string) (int, error) {
 	// COM initialized on the calling thread.
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
-	initialized, err := initCOM()
+	initialized, err := InitCOM()
 	if err != nil {
 		return -1, err
 	}
@@ -91,10 +91,10 @@ func Elevate(ctx context.Context, args []string) (int, error) {
 	return waitExit(ctx, process)
 }
 
-// initCOM initializes COM on the current thread, and reports whether
-// CoUninitialize must follow. A thread initialized already in the other
-// model is usable as it is.
-func initCOM() (bool, error) {
+// InitCOM initializes COM, single-threaded, on the current thread, which
+// the caller keeps locked, and reports whether CoUninitialize must follow.
+// A thread initialized already in the other model is usable as it is.
+func InitCOM() (bool, error) {
 	err := windows.CoInitializeEx(0,
 		windows.COINIT_APARTMENTTHREADED|windows.COINIT_DISABLE_OLE1DDE)
 	var errno syscall.Errno
